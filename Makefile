@@ -1,0 +1,55 @@
+# The project's interface. Two commands matter (see README):
+#   make book   set up, execute what changed, build HTML + PDF, publish atomically
+#   make test   the same set-up plus the browser, then every test
+# Every target is idempotent and quick when nothing changed.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: book test validate bench setup system-deps system-deps-test clean lint help
+
+help:
+	@echo "make book      build the report: _build/html and _build/pdf/belarus-tech-exodus.pdf"
+	@echo "make test      every test (what CI runs)"
+	@echo "make validate  validate the data package in data/"
+	@echo "make bench     print the benchmark figures"
+
+# The venv is rebuilt only when the pins or the package metadata change.
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip==26.3"
+	$(PY) -m pip install --quiet --no-deps -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(PY) -m pip check
+	@touch $@
+
+setup: $(STAMP) system-deps
+
+system-deps:
+	@tools/system-deps.sh pdf
+
+system-deps-test:
+	@tools/system-deps.sh pdf browser
+
+book: setup
+	$(PY) -m exodus.build
+
+validate: $(STAMP)
+	$(PY) -m exodus.validate
+
+test: $(STAMP) system-deps-test
+	$(PY) -m exodus.build
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests tools notebooks
+
+bench: $(STAMP) system-deps-test
+	$(PY) tools/bench.py
+
+clean:
+	rm -rf _build

@@ -1,0 +1,58 @@
+"""The book's bibliography, generated from the one register of sources (data/sources.csv).
+
+There is no hand-kept BibTeX file: `write()` renders every source as a BibTeX entry so a
+chapter can cite any source by its id ({cite:p}`source_id`), and the register stays the
+single source of truth. Titles and publishers are braced because pybtex would otherwise
+lowercase proper nouns.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from exodus import paths
+
+TARGET = Path("book") / "_generated" / "references.bib"
+
+
+def _escape(text: str) -> str:
+    for char in "\\{}":
+        text = text.replace(char, "")
+    for char in "&%$#_":
+        text = text.replace(char, "\\" + char)
+    return " ".join(text.split())
+
+
+def entry(row: dict[str, str]) -> str:
+    """One @misc entry; the publisher stands as the (corporate) author when none is named."""
+    date = row["date_published"]
+    fields = {
+        "author": "{" + _escape(row.get("author") or row["publisher"]) + "}",
+        "title": "{" + _escape(row["title"]) + "}",
+        "howpublished": _escape(row["publisher"]),
+        "year": date[:4],
+        "url": row["url"].replace("%", "\\%").replace("#", "\\#"),
+        "note": f"Published {date}; accessed {row['date_accessed']}",
+    }
+    body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields.items())
+    return f"@misc{{{row['source_id']},\n{body}\n}}\n"
+
+
+def render(sources_csv: Path | None = None) -> str:
+    sources_csv = sources_csv or paths.data_dir() / "sources.csv"
+    with open(sources_csv, encoding="utf-8", newline="") as fh:
+        rows = sorted(csv.DictReader(fh), key=lambda r: r["source_id"])
+    header = "% Generated from data/sources.csv by exodus.bib; do not edit.\n\n"
+    return header + "\n".join(entry(r) for r in rows)
+
+
+def write(root: Path | None = None) -> Path:
+    """Write the bibliography if its content changed (keeps Sphinx's rebuild incremental)."""
+    root = root or paths.root()
+    target = root / TARGET
+    text = render(root / "data" / "sources.csv")
+    if not target.is_file() or target.read_text(encoding="utf-8") != text:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    return target

@@ -1,0 +1,273 @@
+"""Loading the data package with validation: one function per need, one error type.
+
+Every dataset in `data/` is declared in `data/datapackage.json` (Frictionless Data). The
+Frictionless library checks types, constraints, keys and foreign keys; this module adds
+the checks it cannot express (bytes that are not UTF-8, empty files, files nobody declared,
+rows with neither quote nor locator, derived rows without a formula) and turns every
+problem into one message that names the file, the line and the column, and says what was
+expected. `load()` refuses to return data that fails any check, so a chapter can never be
+built on invalid data.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+from exodus import paths
+
+DESCRIPTOR = "datapackage.json"
+# Files in data/ that are not datasets.
+NON_DATA_FILES = {DESCRIPTOR, "README.md"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the data package."""
+
+    file: str
+    message: str
+    line: int | None = None
+    column: str | None = None
+
+    def __str__(self) -> str:
+        where = f"data/{self.file}"
+        if self.line is not None:
+            where += f", line {self.line} (row {self.line - 1})"
+        if self.column is not None:
+            where += f", column '{self.column}'"
+        return f"{where}: {self.message}"
+
+
+class DataError(ValueError):
+    """The data package (or one dataset) is invalid. `problems` lists every finding."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        shown = "\n  ".join(str(p) for p in problems[:50])
+        more = f"\n  ... and {len(problems) - 50} more" if len(problems) > 50 else ""
+        super().__init__(f"invalid data ({len(problems)} problem(s)):\n  {shown}{more}")
+
+
+def _descriptor(data_dir: Path) -> dict:
+    path = data_dir / DESCRIPTOR
+    if not path.is_file():
+        raise DataError([Problem(DESCRIPTOR, "the descriptor is missing")])
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise DataError([Problem(DESCRIPTOR, f"not valid UTF-8 JSON: {err}")]) from err
+
+
+def _resources(descriptor: dict) -> dict[str, dict]:
+    return {r["name"]: r for r in descriptor.get("resources", [])}
+
+
+def _file_problems(data_dir: Path, resource: dict) -> list[Problem]:
+    """Checks Frictionless reports poorly: presence, emptiness, encoding, line endings."""
+    rel = resource["path"]
+    path = data_dir / rel
+    if not path.is_file():
+        return [Problem(rel, "declared in datapackage.json but the file is missing")]
+    raw = path.read_bytes()
+    if not raw.strip():
+        return [Problem(rel, "the file is empty; expected a header row and data rows")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        return [Problem(rel, f"bytes that are not UTF-8 at byte {err.start} "
+                             f"({raw[err.start:err.start + 4]!r}); save the file as UTF-8",
+                        line=line)]
+    if text.startswith("\ufeff"):
+        return [Problem(rel, "starts with a byte-order mark; save as UTF-8 without BOM", line=1)]
+    return []
+
+
+def _undeclared(data_dir: Path, descriptor: dict) -> list[Problem]:
+    declared = {r["path"] for r in descriptor.get("resources", [])}
+    found = []
+    for path in sorted(data_dir.iterdir()):
+        if path.name in NON_DATA_FILES or path.name.startswith("."):
+            continue
+        if path.name not in declared:
+            found.append(Problem(path.name, "file in data/ is not declared in datapackage.json; "
+                                            "declare it (tools/make_datapackage.py) or remove it"))
+    return found
+
+
+def _frictionless_problems(data_dir: Path, descriptor: dict, names: list[str]) -> list[Problem]:
+    from frictionless import Package, system
+
+    problems: list[Problem] = []
+    with system.use_context(trusted=True):
+        package = Package(descriptor, basepath=str(data_dir))
+        for name in names:
+            resource = package.get_resource(name)
+            report = resource.validate()
+            for task in report.tasks:
+                for err in task.errors:
+                    problems.append(_problem_from(resource.path, err))
+    return problems
+
+
+def _problem_from(rel: str, err) -> Problem:
+    line = getattr(err, "row_number", None)
+    column = getattr(err, "field_name", None)
+    if err.type in {"missing-label", "extra-label", "incorrect-label", "blank-label",
+                    "duplicate-label"}:
+        line = 1
+        column = getattr(err, "label", None) or column
+    note = getattr(err, "note", "") or err.message
+    if err.type == "constraint-error":
+        note = _constraint_message(err, note)
+    elif err.type == "type-error":
+        note = f"'{getattr(err, 'cell', '')}' is not a valid {note}"
+    messages = {
+        "extra-label": f"column '{column}' is not declared in datapackage.json",
+        "missing-label": f"missing column '{column}' (declared in datapackage.json)",
+        "incorrect-label": f"header does not match the declared column ({note})",
+        "type-error": f"{note}",
+        "constraint-error": f"{note}",
+        "primary-key": f"duplicate key: {note}",
+        "foreign-key": f"unknown reference: {note}",
+        "unique-error": f"duplicate value: {note}",
+        "extra-cell": "this row has more cells than the header",
+        "missing-cell": "this row has fewer cells than the header",
+        "blank-row": "blank row",
+    }
+    message = messages.get(err.type, f"{err.type}: {note}")
+    return Problem(rel, message, line=line, column=column)
+
+
+def _constraint_message(err, note: str) -> str:
+    """Say in words what a Frictionless constraint note means for this cell."""
+    import re
+
+    cell = getattr(err, "cell", "")
+    match = re.match(r'constraint "(\w+)" is "(.*)"', note)
+    if not match:
+        return note
+    name, limit = match.groups()
+    return {
+        "required": "empty, but a value is required",
+        "pattern": f"'{cell}' does not have the expected form (pattern {limit})",
+        "enum": f"'{cell}' is not one of the allowed values: {limit}",
+        "minimum": f"{cell} is below the minimum of {limit}",
+        "maximum": f"{cell} is above the maximum of {limit}",
+        "maxLength": f"the text is {len(str(cell))} characters long; at most {limit} allowed",
+        "minLength": f"the text is shorter than {limit} characters",
+        "unique": f"'{cell}' appears more than once; values must be unique",
+    }.get(name, note)
+
+
+def _row_rules(data_dir: Path, resource: dict) -> list[Problem]:
+    """Cross-field rules: a sourced row quotes or locates its figure; a derived row says how."""
+    rel = resource["path"]
+    names = {f["name"] for f in resource["schema"]["fields"]}
+    if "quote" not in names:
+        return []
+    frame = pd.read_csv(data_dir / rel, dtype=str, keep_default_na=False, encoding="utf-8")
+    problems = []
+    for index, row in frame.iterrows():
+        line = index + 2
+        derived = str(row.get("derived", "false")).strip().lower() == "true"
+        if derived:
+            for col in ("formula", "derived_from"):
+                if col in names and not row.get(col, "").strip():
+                    problems.append(Problem(rel, "a derived row needs its formula and the ids "
+                                                 "of its input rows", line=line, column=col))
+        elif not row.get("quote", "").strip() and not row.get("locator", "").strip():
+            problems.append(Problem(rel, "a sourced row needs the exact quote or a table "
+                                         "locator; both are empty", line=line, column="quote"))
+    return problems
+
+
+def problems(data_dir: Path | None = None, names: list[str] | None = None) -> list[Problem]:
+    """Every problem in the package (or in the named datasets and the source register)."""
+    data_dir = Path(data_dir) if data_dir else paths.data_dir()
+    descriptor = _descriptor(data_dir)
+    resources = _resources(descriptor)
+    if names is None:
+        found = _undeclared(data_dir, descriptor)
+        wanted = list(resources)
+    else:
+        unknown = [n for n in names if n not in resources]
+        if unknown:
+            raise DataError([Problem(DESCRIPTOR, f"no dataset named {n!r}; known: "
+                                                 f"{', '.join(sorted(resources))}")
+                             for n in unknown])
+        found = []
+        wanted = list(dict.fromkeys(["sources", *names]))
+    file_ok = []
+    for name in wanted:
+        file_problems = _file_problems(data_dir, resources[name])
+        found.extend(file_problems)
+        if not file_problems:
+            file_ok.append(name)
+    if "sources" not in file_ok:
+        # Foreign keys cannot be checked without the register; report what we have.
+        return found
+    found.extend(_frictionless_problems(data_dir, descriptor, file_ok))
+    for name in file_ok:
+        found.extend(_row_rules(data_dir, resources[name]))
+    return found
+
+
+def validate(data_dir: Path | None = None) -> None:
+    """Raise DataError unless the whole package is valid."""
+    found = problems(data_dir)
+    if found:
+        raise DataError(found)
+
+
+_DTYPES = {"string": "string", "number": "Float64", "integer": "Int64", "boolean": "boolean",
+           "date": "string", "year": "Int64"}
+
+
+def _record_dependency(path: Path) -> None:
+    """Tell the build which data files a notebook read (for its execution cache)."""
+    log = os.environ.get("EXODUS_DEPS_LOG")
+    if log:
+        with open(log, "a", encoding="utf-8") as fh:
+            fh.write(str(path.resolve()) + "\n")
+
+
+@cache
+def _descriptor_cached(data_dir: str) -> dict:
+    return _descriptor(Path(data_dir))
+
+
+def load(name: str, data_dir: Path | None = None) -> pd.DataFrame:
+    """A validated dataset as a DataFrame, with columns typed as the descriptor declares.
+
+    Raises DataError (naming file, line and column) if the dataset, or the source register
+    it refers to, is invalid.
+    """
+    data_dir = Path(data_dir) if data_dir else paths.data_dir()
+    found = problems(data_dir, [name])
+    if found:
+        raise DataError(found)
+    resource = _resources(_descriptor(data_dir))[name]
+    path = data_dir / resource["path"]
+    _record_dependency(path)
+    _record_dependency(data_dir / DESCRIPTOR)
+    fields = resource["schema"]["fields"]
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    for f in fields:
+        col = f["name"]
+        kind = _DTYPES.get(f["type"], "string")
+        blank = frame[col].str.strip() == ""
+        if kind == "string":
+            frame[col] = frame[col].astype("string").mask(blank)
+        elif kind == "boolean":
+            frame[col] = frame[col].str.lower().map({"true": True, "false": False}).astype(
+                "boolean")
+        else:
+            frame[col] = pd.to_numeric(frame[col].mask(blank)).astype(kind)
+    return frame

@@ -1,0 +1,114 @@
+"""A small Sphinx extension that keeps the book offline and light.
+
+- Ships the Vega runtime with the book (vendored from npm, the same Vega version that
+  vl-convert uses for the PDF charts; a test keeps them equal) and adds it, with the chart
+  loader, only to pages that have charts.
+- Drops scripts the book does not use from every page (sphinx-thebe's loader, which names
+  a remote URL; require.js if a notebook output ever asks for it from a CDN).
+- Publishes the data package beside the site, so every CSV is downloadable.
+
+Why here and not in `_static/`: jupyter-book adds every file in the book's `_static/` to
+every page; the 510 KB runtime must load only where a chart is drawn.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+from sphinx.application import Sphinx
+from sphinx.util import logging
+
+from exodus import paths
+
+STATIC_SUBDIR = "exodus"
+VEGA_FILE = "vega.min.js"
+LOADER_FILE = "charts.js"
+CHART_MARKER = 'class="exodus-chart"'
+# Files never wanted on a page: sphinx-thebe (its loader names a remote URL and the book has
+# no live-code buttons) and sphinx-book-theme's script (jupyter-book loads that extension
+# even with another theme, and the file is not there: a 404 on every page).
+UNWANTED = ("thebe", "sphinx-book-theme")
+# Files wanted only on pages that use them: (file name part, marker in the page body).
+ONLY_WHERE_USED = (
+    ("sphinx-design", "sd-"),
+    ("design-tabs", "sd-tab"),
+    ("mystnb.", 'class="cell'),
+    ("togglebutton", "toggle"),
+    ("copybutton", "highlight"),
+    ("clipboard", "highlight"),
+)
+REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*:)?//", re.I)
+logger = logging.getLogger(__name__)
+
+
+VENDORED_VEGA_VERSION = "6.2.0"  # src/exodus/static/exodus/vega.min.js, from npm vega@6.2.0
+
+
+def _add_static(app: Sphinx, config: Any) -> None:
+    static_root = Path(__file__).with_name("static")
+    config.html_static_path = [*config.html_static_path, str(static_root)]
+
+
+def _asset_name(item: Any) -> tuple[str, str]:
+    name = getattr(item, "filename", None) or str(item) or ""
+    body = (getattr(item, "attributes", None) or {}).get("body", "") or ""
+    return str(name), str(body)
+
+
+def _filter_assets(items: list, body: str, pagename: str) -> None:
+    """Drop unwanted and unused files; refuse (with a warning, fatal under -W) remote ones."""
+    keep = []
+    for item in items:
+        name, inline = _asset_name(item)
+        if any(part in name or part in inline for part in UNWANTED):
+            continue
+        if any(part in name and marker not in body for part, marker in ONLY_WHERE_USED):
+            continue
+        if REMOTE.match(name) or re.search(r"https?://", inline):
+            logger.warning(f"page {pagename!r} would load {name or 'an inline script'} "
+                           "from another host; it was removed. Ship the file with the book.")
+            continue
+        keep.append(item)
+    items[:] = keep
+
+
+def _strip_thebe(app: Sphinx, doctree, docname: str) -> None:
+    """Remove sphinx-thebe's inline configuration (it names a remote Binder repository)."""
+    from docutils import nodes
+
+    for node in list(doctree.findall(nodes.raw)):
+        if "x-thebe-config" in node.astext() or "kernelName =" in node.astext():
+            node.parent.remove(node)
+
+
+def _page_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    body = context.get("body", "")
+    for key in ("script_files", "css_files"):
+        if context.get(key) is not None:
+            _filter_assets(context[key], body, pagename)
+    if CHART_MARKER in body:
+        app.add_js_file(f"{STATIC_SUBDIR}/{VEGA_FILE}", priority=900, loading_method="defer")
+        app.add_js_file(f"{STATIC_SUBDIR}/{LOADER_FILE}", priority=901, loading_method="defer")
+
+
+def _publish_data(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    source = paths.data_dir()
+    if not source.is_dir():
+        return
+    target = Path(app.outdir) / "data"
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("README*", ".*"))
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.connect("config-inited", _add_static)
+    app.connect("doctree-resolved", _strip_thebe, priority=900)
+    app.connect("html-page-context", _page_context, priority=900)
+    app.connect("build-finished", _publish_data)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,50 @@
+"""Building sentences whose numbers and citations come from the data, for `{glue:md}`.
+
+A sentence such as "exports reached X in YEAR (source)" must change when the data change:
+the value, the year *and* the citation. Glueing a Markdown object built here, and pasting
+it with `{glue:md}` in MyST format, keeps all three tied to the same row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from IPython.display import Markdown
+from myst_nb import glue
+
+
+def cite(source_ids: str | Iterable[str]) -> str:
+    """A MyST parenthetical citation of one or more source ids from data/sources.csv."""
+    ids = [source_ids] if isinstance(source_ids, str) else list(dict.fromkeys(source_ids))
+    if not ids:
+        raise ValueError("cite() needs at least one source id")
+    return "{cite:p}`" + ",".join(ids) + "`"
+
+
+def number(value: float, decimals: int = 0) -> str:
+    """A number with thousands separators and a fixed number of decimals."""
+    return f"{value:,.{decimals}f}"
+
+
+def glue_sentence(name: str, text: str) -> None:
+    """Glue a sentence (MyST Markdown) for `{glue:md}` with `:format: myst`."""
+    glue(name, Markdown(text), display=False)
+
+
+QUALIFIER_WORDS = {
+    "exact": "",
+    "approx": "about ",
+    "more_than": "more than ",
+    "at_least": "at least ",
+    "less_than": "less than ",
+    "up_to": "up to ",
+}
+
+
+def qualified(qualifier: str) -> str:
+    """The words that carry a source's qualifier into a sentence ('more than ', 'about ')."""
+    try:
+        return QUALIFIER_WORDS[qualifier]
+    except KeyError:
+        raise ValueError(f"unknown qualifier {qualifier!r}; expected one of "
+                         f"{', '.join(QUALIFIER_WORDS)}") from None

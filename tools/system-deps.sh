@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the build needs when they are missing: apt-get when root,
+# otherwise a clear message naming what to install. Arguments: the groups wanted
+# (pdf: xelatex and its fonts; browser: Chromium for the browser tests and the benchmark).
+# Quick when everything is present: it only asks dpkg.
+set -euo pipefail
+
+declare -A GROUP
+GROUP[pdf]="texlive-xetex texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended latexmk fonts-freefont-otf xindy poppler-utils"
+GROUP[browser]="chromium fonts-liberation"
+
+wanted=()
+for g in "$@"; do
+  [[ -n "${GROUP[$g]:-}" ]] || { echo "system-deps: unknown group '$g'" >&2; exit 2; }
+  for p in ${GROUP[$g]}; do wanted+=("$p"); done
+done
+
+missing=()
+for p in "${wanted[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "Missing Debian packages: ${missing[*]}" >&2
+  echo "Install them with: sudo apt-get install --no-install-recommends ${missing[*]}" >&2
+  exit 1
+fi
+echo "Installing Debian packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
