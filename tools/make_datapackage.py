@@ -248,6 +248,68 @@ def events_resource():
     })
 
 
+def company_events_resource():
+    return with_source_fk({
+        "name": "company_events",
+        "path": "company_events.csv",
+        "title": "Companies: what happened to firms founded or built in Belarus",
+        "description": "Relocations, exits, raids and arrests, sanctions and acquisitions, "
+                       "dated. Descriptions are ours; quotes are the sources'.",
+        "schema": {
+            "fields": [
+                id_field(),
+                field("company", "string", "Company name.", required=True),
+                field("date", "string", "ISO 8601 date or range.", required=True,
+                      pattern=PERIOD_PATTERN),
+                field("event_type", "string", "Kind of event.", required=True,
+                      enum=COMPANY_EVENTS),
+                field("destination", "string", "Country or city moved to, where relevant."),
+                field("description", "string", "What happened, in our words.", required=True),
+                field("value", "number", "A figure attached to the event, if any.",
+                      unit="see unit"),
+                field("unit", "string", "Unit of value.",
+                      enum=["persons", "usd_million", "percent", "entities", "byn", "offices",
+                            "companies"]),
+                *source_fields()[:2],
+            ],
+            "primaryKey": ["id"],
+        },
+    })
+
+
+def seed_claims_resource():
+    return {
+        "name": "seed_claims",
+        "path": "seed_claims.csv",
+        "title": "The Washington Post article's claims, checked",
+        "description": "Every checkable claim in the 2021 Washington Post article, with our "
+                       "verdict after checking independent sources. Excerpts are short and "
+                       "attributed to the article.",
+        "schema": {
+            "fields": [
+                field("claim_id", "string", "Claim identifier.", required=True, unique=True,
+                      pattern=ID_PATTERN),
+                field("claim_excerpt", "string", "A short excerpt of the article.",
+                      required=True, maxLength=200),
+                field("claimed_value", "number", "The number the article gives, if any.",
+                      unit="see claimed_unit"),
+                field("claimed_unit", "string", "Unit of the claimed value."),
+                field("topic", "string", "Topic.", required=True, pattern=ID_PATTERN),
+                field("verdict", "string", "Our verdict.", required=True, enum=VERDICTS),
+                field("evidence", "string", "What independent sources say.", required=True),
+                field("source_ids", "string", "Ids of the evidence sources, ';'-separated.",
+                      pattern=r"^[a-z0-9_]+(;[a-z0-9_]+)*$"),
+                field("explanation", "string", "One line on the verdict.", required=True),
+                field("verification", "string",
+                      "Result of the second, independent check of the evidence.",
+                      required=True, enum=["verified", "value_mismatch", "not_found"]),
+                field("verification_note", "string", "What the second check found."),
+            ],
+            "primaryKey": ["claim_id"],
+        },
+    }
+
+
 RESOURCES = [
     sources_resource(),
     observations(
@@ -296,6 +358,8 @@ RESOURCES = [
     ),
     estimates_resource(),
     events_resource(),
+    company_events_resource(),
+    seed_claims_resource(),
 ]
 
 

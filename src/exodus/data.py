@@ -37,7 +37,9 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"data/{self.file}"
-        if self.line is not None:
+        if self.line == 1:
+            where += ", line 1 (header)"
+        elif self.line is not None:
             where += f", line {self.line} (row {self.line - 1})"
         if self.column is not None:
             where += f", column '{self.column}'"
@@ -86,7 +88,28 @@ def _file_problems(data_dir: Path, resource: dict) -> list[Problem]:
                         line=line)]
     if text.startswith("\ufeff"):
         return [Problem(rel, "starts with a byte-order mark; save as UTF-8 without BOM", line=1)]
-    return []
+    return _header_problems(rel, text, [f["name"] for f in resource["schema"]["fields"]])
+
+
+def _header_problems(rel: str, text: str, declared: list[str]) -> list[Problem]:
+    """The header must list the declared columns, in order: say exactly what differs."""
+    import csv
+    import io
+
+    header = next(csv.reader(io.StringIO(text)), [])
+    found = []
+    for col in declared:
+        if col not in header:
+            found.append(Problem(rel, f"missing column '{col}' (declared in datapackage.json)",
+                                 line=1, column=col))
+    for col in header:
+        if col not in declared:
+            found.append(Problem(rel, f"column '{col}' is not declared in datapackage.json; "
+                                      "declare it or remove it", line=1, column=col))
+    if not found and header != declared:
+        found.append(Problem(rel, "columns are out of order; expected: " + ", ".join(declared),
+                             line=1))
+    return found
 
 
 def _undeclared(data_dir: Path, descriptor: dict) -> list[Problem]:
@@ -119,6 +142,8 @@ def _frictionless_problems(data_dir: Path, descriptor: dict, names: list[str]) -
 def _problem_from(rel: str, err) -> Problem:
     line = getattr(err, "row_number", None)
     column = getattr(err, "field_name", None)
+    if err.type == "foreign-key":
+        column = "source_id"
     if err.type in {"missing-label", "extra-label", "incorrect-label", "blank-label",
                     "duplicate-label"}:
         line = 1
@@ -127,16 +152,22 @@ def _problem_from(rel: str, err) -> Problem:
     if err.type == "constraint-error":
         note = _constraint_message(err, note)
     elif err.type == "type-error":
-        note = f"'{getattr(err, 'cell', '')}' is not a valid {note}"
+        import re
+
+        kind = re.search(r'type is "(\w+)', note)
+        expected = {"number": "a number", "integer": "a whole number", "boolean":
+                    "true or false", "date": "a date in the form YYYY-MM-DD"}.get(
+            kind.group(1) if kind else "", note)
+        note = f"'{getattr(err, 'cell', '')}' is not {expected}"
     messages = {
         "extra-label": f"column '{column}' is not declared in datapackage.json",
         "missing-label": f"missing column '{column}' (declared in datapackage.json)",
         "incorrect-label": f"header does not match the declared column ({note})",
         "type-error": f"{note}",
         "constraint-error": f"{note}",
-        "primary-key": f"duplicate key: {note}",
-        "foreign-key": f"unknown reference: {note}",
-        "unique-error": f"duplicate value: {note}",
+        "primary-key": f"duplicate key ({note}); every row needs its own id",
+        "foreign-key": f"unknown source ({note}); add it to sources.csv or fix the id",
+        "unique-error": f"duplicate value ({note}); values in this column must be unique",
         "extra-cell": "this row has more cells than the header",
         "missing-cell": "this row has fewer cells than the header",
         "blank-row": "blank row",
@@ -170,10 +201,18 @@ def _row_rules(data_dir: Path, resource: dict) -> list[Problem]:
     """Cross-field rules: a sourced row quotes or locates its figure; a derived row says how."""
     rel = resource["path"]
     names = {f["name"] for f in resource["schema"]["fields"]}
-    if "quote" not in names:
-        return []
     frame = pd.read_csv(data_dir / rel, dtype=str, keep_default_na=False, encoding="utf-8")
     problems = []
+    if "source_ids" in names:
+        known = set(pd.read_csv(data_dir / "sources.csv", dtype=str)["source_id"])
+        for index, cell in frame["source_ids"].items():
+            for sid in filter(None, cell.split(";")):
+                if sid not in known:
+                    problems.append(Problem(rel, f"unknown source '{sid}'; add it to "
+                                                 "sources.csv or fix the id",
+                                            line=index + 2, column="source_ids"))
+    if "quote" not in names:
+        return problems
     for index, row in frame.iterrows():
         line = index + 2
         derived = str(row.get("derived", "false")).strip().lower() == "true"
