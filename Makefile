@@ -10,7 +10,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: book test validate bench setup system-deps system-deps-test clean lint help
+.PHONY: book test validate bench setup venv system-deps system-deps-test clean lint help
 
 help:
 	@echo "make book      build the report: _build/html and _build/pdf/belarus-tech-exodus.pdf"
@@ -26,6 +26,8 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	$(PY) -m pip check
 	@touch $@
+
+venv: $(STAMP)
 
 setup: $(STAMP) system-deps
 

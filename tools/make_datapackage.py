@@ -67,7 +67,8 @@ def derived_fields():
               "True when the value is our own arithmetic on other rows, not a source's figure.",
               required=True),
         field("formula", "string", "For derived rows: the arithmetic, in words or symbols."),
-        field("derived_from", "string", "For derived rows: the ids of the input rows, ';'-separated."),
+        field("derived_from", "string",
+              "For derived rows: the ids of the input rows, ';'-separated."),
     ]
 
 
@@ -136,16 +137,6 @@ def with_source_fk(resource):
         {"fields": ["source_id"], "reference": {"resource": "sources", "fields": ["source_id"]}}
     )
     return resource
-
-
-def observations(name, title, description, indicators, units):
-    return with_source_fk({
-        "name": name,
-        "path": f"{name}.csv",
-        "title": title,
-        "description": description,
-        "schema": {"fields": observation_fields(indicators, units), "primaryKey": ["id"]},
-    })
 
 
 UNITS_NOTE = {

@@ -7,7 +7,10 @@ reading and tells a third party who reads the report. Ours emits, for each chart
   loads the Vega runtime shipped with the book (see ``exodus.sphinx_ext``) which draws every
   container; compiling Vega-Lite to Vega here means readers download Vega only, not the
   Vega-Lite compiler or vega-embed (about 320 KB less per chart page).
-- ``application/pdf``: vector graphics from vl-convert, which the LaTeX build includes.
+- ``image/svg+xml``: the static vector drawing from vl-convert. The LaTeX build picks it
+  (``nb_mime_priority_overrides``) and ``exodus.sphinx_ext`` converts it to PDF at build
+  time. SVG, unlike vl-convert's PDF, is byte-identical from run to run, so notebooks store
+  deterministic outputs and nbval compares every byte with no mask.
 - ``text/plain``: a one-line summary, so text outputs stay readable and comparable.
 
 Every chart must carry a ``description`` (read by screen readers); rendering one without
@@ -120,19 +123,17 @@ def html_bundle(spec: dict[str, Any]) -> str:
     )
 
 
-def pdf_bundle(spec: dict[str, Any]) -> bytes:
-    """Vector PDF of the chart for the LaTeX build."""
-    return vlc.vegalite_to_pdf(spec)
+def svg_bundle(spec: dict[str, Any]) -> str:
+    """Static SVG of the chart (for the PDF build, and any reader without JavaScript)."""
+    return vlc.vegalite_to_svg(spec)
 
 
 def renderer(spec: dict[str, Any], **_: Any) -> dict[str, Any]:
     """The Altair renderer: one mimebundle usable by the HTML and the PDF builds."""
-    import base64
-
     cid = chart_id(spec)
     return {
         "text/html": html_bundle(spec),
-        "application/pdf": base64.b64encode(pdf_bundle(spec)).decode("ascii"),
+        "image/svg+xml": svg_bundle(spec),
         "text/plain": f"<chart {cid}: {spec.get('description', '')}>",
     }
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -144,6 +145,8 @@ def _problem_from(rel: str, err) -> Problem:
     column = getattr(err, "field_name", None)
     if err.type == "foreign-key":
         column = "source_id"
+    if err.type in {"extra-cell", "missing-cell", "blank-row"} or not column:
+        column = None
     if err.type in {"missing-label", "extra-label", "incorrect-label", "blank-label",
                     "duplicate-label"}:
         line = 1
@@ -201,7 +204,11 @@ def _row_rules(data_dir: Path, resource: dict) -> list[Problem]:
     """Cross-field rules: a sourced row quotes or locates its figure; a derived row says how."""
     rel = resource["path"]
     names = {f["name"] for f in resource["schema"]["fields"]}
-    frame = pd.read_csv(data_dir / rel, dtype=str, keep_default_na=False, encoding="utf-8")
+    with warnings.catch_warnings():
+        # A ragged row is reported by Frictionless with its line; pandas need not warn too.
+        warnings.simplefilter("ignore", pd.errors.ParserWarning)
+        frame = pd.read_csv(data_dir / rel, dtype=str, keep_default_na=False,
+                            encoding="utf-8", index_col=False)
     problems = []
     if "source_ids" in names:
         known = set(pd.read_csv(data_dir / "sources.csv", dtype=str)["source_id"])
@@ -297,7 +304,8 @@ def load(name: str, data_dir: Path | None = None) -> pd.DataFrame:
     _record_dependency(path)
     _record_dependency(data_dir / DESCRIPTOR)
     fields = resource["schema"]["fields"]
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8",
+                        index_col=False)
     for f in fields:
         col = f["name"]
         kind = _DTYPES.get(f["type"], "string")

@@ -5,6 +5,7 @@
   loader, only to pages that have charts.
 - Drops scripts the book does not use from every page (sphinx-thebe's loader, which names
   a remote URL; require.js if a notebook output ever asks for it from a CDN).
+- Converts the charts' SVG to vector PDF for the LaTeX build.
 - Publishes the data package beside the site, so every CSV is downloadable.
 
 Why here and not in `_static/`: jupyter-book adds every file in the book's `_static/` to
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sphinx.application import Sphinx
+from sphinx.transforms.post_transforms.images import ImageConverter
 from sphinx.util import logging
 
 from exodus import paths
@@ -50,6 +52,23 @@ VENDORED_VEGA_VERSION = "6.2.0"  # src/exodus/static/exodus/vega.min.js, from np
 def _add_static(app: Sphinx, config: Any) -> None:
     static_root = Path(__file__).with_name("static")
     config.html_static_path = [*config.html_static_path, str(static_root)]
+
+
+class SvgToPdf(ImageConverter):
+    """Charts are stored as SVG; LaTeX needs PDF. vl-convert converts them, as vectors with
+    their fonts embedded, so chart text stays selectable in the PDF."""
+
+    default_priority = 150
+    conversion_rules = [("image/svg+xml", "application/pdf")]
+
+    def is_available(self) -> bool:
+        return True
+
+    def convert(self, _from: str, _to: str) -> bool:
+        import vl_convert as vlc
+
+        Path(_to).write_bytes(vlc.svg_to_pdf(Path(_from).read_text(encoding="utf-8")))
+        return True
 
 
 def _asset_name(item: Any) -> tuple[str, str]:
@@ -107,6 +126,7 @@ def _publish_data(app: Sphinx, exception: Exception | None) -> None:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    app.add_post_transform(SvgToPdf)
     app.connect("config-inited", _add_static)
     app.connect("doctree-resolved", _strip_thebe, priority=900)
     app.connect("html-page-context", _page_context, priority=900)

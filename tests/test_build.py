@@ -1,0 +1,200 @@
+"""The build: strict, cache-aware, atomic. Each failure test runs on a temporary copy."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from exodus import build
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = "notebooks/hi_tech_park_rise.ipynb"
+COPIED = ["_config.yml", "_toc.yml", "book", "notebooks", "data", "src", "requirements.txt",
+          "pyproject.toml"]
+
+
+def copy_project(target: Path, with_build: bool = False) -> Path:
+    for name in COPIED:
+        src = ROOT / name
+        dst = target / name
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_dir():
+            shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__", "_generated"))
+        else:
+            shutil.copyfile(src, dst)
+    if with_build:
+        (target / "_build").mkdir()
+        for name in ["html", "pdf"]:
+            shutil.copytree(ROOT / "_build" / name, target / "_build" / name)
+        shutil.copyfile(ROOT / "_build" / "state.json", target / "_build" / "state.json")
+    return target
+
+
+def run_build(root: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "EXODUS_ROOT": str(root)}
+    return subprocess.run([sys.executable, "-m", "exodus.build", *args], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=900)
+
+
+def tree_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    for p in sorted(path.rglob("*")):
+        if p.is_file():
+            digest.update(str(p.relative_to(path)).encode() + p.read_bytes())
+    return digest.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def built():
+    if not (ROOT / "_build" / "html" / "index.html").is_file():
+        pytest.fail("no published build: run `make test` or `make book` first")
+
+
+def test_toc_lists_the_notebooks_in_order():
+    found = [p.relative_to(ROOT).as_posix() for p in build.toc_notebooks(ROOT)]
+    assert NOTEBOOK in found
+    assert found == sorted(set(found), key=found.index)  # no duplicates
+
+
+def test_cache_key_follows_data_and_helpers_but_not_other_files(tmp_path):
+    root = copy_project(tmp_path)
+    nb = root / NOTEBOOK
+    deps = ["data/hi_tech_park.csv"]
+    before = build._cache_key(root, nb, deps)
+    (root / "data" / "events.csv").write_text("changed\n")  # not a dependency
+    assert build._cache_key(root, nb, deps) == before
+    with open(root / "data" / "hi_tech_park.csv", "a", encoding="utf-8") as fh:
+        fh.write("\n")
+    after_data = build._cache_key(root, nb, deps)
+    assert after_data != before
+    with open(root / "src" / "exodus" / "text.py", "a", encoding="utf-8") as fh:
+        fh.write("\n# a change to a helper module\n")
+    assert build._cache_key(root, nb, deps) != after_data
+
+
+def test_markdown_edit_does_not_change_the_code_digest(tmp_path):
+    root = copy_project(tmp_path)
+    nb_path = root / NOTEBOOK
+    before = build._code_digest(nb_path)
+    nb = nbformat.read(nb_path, as_version=4)
+    md = next(c for c in nb.cells if c.cell_type == "markdown")
+    md.source += "\nOne more sentence."
+    nbformat.write(nb, nb_path)
+    assert build._code_digest(nb_path) == before
+
+
+def test_state_records_what_each_notebook_read(built):
+    state = json.loads((ROOT / "_build" / "state.json").read_text())
+    deps = state["notebooks"][NOTEBOOK]["deps"]
+    assert "data/hi_tech_park.csv" in deps and "data/sources.csv" in deps
+
+
+def test_unchanged_book_rebuilds_without_executing(built, tmp_path):
+    root = copy_project(tmp_path, with_build=True)
+    first = run_build(root)
+    assert first.returncode == 0, first.stderr
+    second = run_build(root)
+    assert second.returncode == 0, second.stderr
+    assert "up to date" in second.stdout
+    assert "executing" not in second.stdout
+
+
+def test_changed_data_reexecutes_the_dependent_notebook(built, tmp_path):
+    root = copy_project(tmp_path, with_build=True)
+    path = root / "data" / "sources.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "2026-11-27", "2026-11-26", 1), encoding="utf-8")
+    result = run_build(root, "--html-only")
+    assert result.returncode == 0, result.stderr
+    assert f"executing {NOTEBOOK}" in result.stdout
+
+
+def test_notebook_that_raises_fails_the_build_by_name_and_publishes_nothing(built, tmp_path):
+    root = copy_project(tmp_path, with_build=True)
+    html_before = tree_digest(root / "_build" / "html")
+    pdf_before = (root / "_build" / "pdf" / build.PDF_NAME).read_bytes()
+    nb = nbformat.read(root / NOTEBOOK, as_version=4)
+    nb.cells.insert(3, nbformat.v4.new_code_cell("raise RuntimeError('deliberately broken')"))
+    nbformat.write(nb, root / NOTEBOOK)
+    result = run_build(root)
+    assert result.returncode == 1
+    assert f"notebook {NOTEBOOK} raised an error" in result.stderr
+    assert "deliberately broken" in result.stderr
+    assert tree_digest(root / "_build" / "html") == html_before
+    assert (root / "_build" / "pdf" / build.PDF_NAME).read_bytes() == pdf_before
+
+
+def test_sphinx_failure_leaves_the_previous_build_untouched(built, tmp_path):
+    root = copy_project(tmp_path, with_build=True)
+    html_before = tree_digest(root / "_build" / "html")
+    with open(root / "book" / "intro.md", "a", encoding="utf-8") as fh:
+        fh.write("\nSee {numref}`fig-that-does-not-exist`.\n")
+    result = run_build(root, "--html-only")
+    assert result.returncode == 1
+    assert "the html build failed; nothing was published" in result.stderr
+    assert tree_digest(root / "_build" / "html") == html_before
+
+
+def test_invalid_data_stops_the_build_before_anything_runs(built, tmp_path):
+    root = copy_project(tmp_path, with_build=True)
+    html_before = tree_digest(root / "_build" / "html")
+    path = root / "data" / "hi_tech_park.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1].replace(",BY,", ",Belarus,", 1)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run_build(root)
+    assert result.returncode == 1
+    assert "the data package is invalid" in result.stderr
+    assert "data/hi_tech_park.csv, line 2 (row 1), column 'geography'" in result.stderr
+    assert "executing" not in result.stdout
+    assert tree_digest(root / "_build" / "html") == html_before
+
+
+def test_atomic_swap_replaces_a_directory_whole(tmp_path):
+    old, new = tmp_path / "site", tmp_path / "site.new"
+    old.mkdir()
+    (old / "a.html").write_text("old")
+    new.mkdir()
+    (new / "a.html").write_text("new")
+    (new / "b.html").write_text("new")
+    build.atomic_swap_dir(new, old)
+    assert sorted(p.name for p in old.iterdir()) == ["a.html", "b.html"]
+    assert (old / "a.html").read_text() == "new"
+    assert not new.exists()
+
+
+def test_executing_again_gives_identical_outputs(tmp_path):
+    """Determinism: a fresh execution reproduces the committed notebook byte for byte."""
+    root = copy_project(tmp_path)
+    os.environ["EXODUS_ROOT"] = str(root)
+    try:
+        build.execute_notebook(root, root / NOTEBOOK)
+    finally:
+        del os.environ["EXODUS_ROOT"]
+    committed = json.loads((ROOT / NOTEBOOK).read_text(encoding="utf-8"))
+    fresh = json.loads((root / NOTEBOOK).read_text(encoding="utf-8"))
+
+    assert fresh == committed
+
+
+def test_two_clean_html_builds_are_identical(built, tmp_path):
+    roots = []
+    for name in ["a", "b"]:
+        root = copy_project(tmp_path / name)
+        (root / "_build").mkdir()
+        shutil.copyfile(ROOT / "_build" / "state.json", root / "_build" / "state.json")
+        result = run_build(root, "--html-only")
+        assert result.returncode == 0, result.stderr
+        roots.append(root / "_build" / "html")
+    pages = sorted(p.relative_to(roots[0]) for p in roots[0].rglob("*.html"))
+    assert pages
+    for page in pages:
+        assert (roots[0] / page).read_bytes() == (roots[1] / page).read_bytes(), page

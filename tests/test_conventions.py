@@ -1,0 +1,102 @@
+"""House rules that keep notebooks rerunnable and figures citable."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+ALLOWED_TAGS = {"remove-cell", "remove-input", "hide-input", "hide-output"}
+
+
+def cells(nb: Path) -> list[dict]:
+    return json.loads(nb.read_text(encoding="utf-8"))["cells"]
+
+
+def source(cell: dict) -> str:
+    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.name)
+def test_cell_tags_are_the_allowed_ones(nb):
+    for cell in cells(nb):
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        assert tags <= ALLOWED_TAGS, (nb.name, tags - ALLOWED_TAGS)
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.name)
+def test_first_code_cell_is_the_hidden_preamble(nb):
+    first = next(c for c in cells(nb) if c["cell_type"] == "code")
+    assert "remove-cell" in first.get("metadata", {}).get("tags", [])
+    assert "charts.enable()" in source(first)
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_shell_installs_absolute_paths_or_network(nb):
+    for cell in cells(nb):
+        if cell["cell_type"] != "code":
+            continue
+        text = source(cell)
+        assert not re.search(r"^\s*[!%]", text, re.M), (nb.name, text[:80])
+        assert "/work/" not in text and "/home/" not in text and "C:\\" not in text
+        assert not re.search(r"https?://|requests\.|urlopen", text), (nb.name, text[:80])
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_figure_has_name_caption_and_source(nb):
+    text = "\n".join(source(c) for c in cells(nb) if c["cell_type"] == "markdown")
+    figures = re.findall(r"```\{glue:figure\}\s*(\S+)\n(.*?)```", text, re.S)
+    glued = re.findall(r'glue\("(\w+)",\s*\w+_chart', "\n".join(
+        source(c) for c in cells(nb) if c["cell_type"] == "code"))
+    assert sorted(name for name, _ in figures) == sorted(glued), "every chart is shown once"
+    for name, body in figures:
+        assert re.search(r"^:name: fig-[a-z0-9-]+$", body, re.M), name
+        caption = " ".join(line for line in body.splitlines() if line and
+                           not line.startswith(":"))
+        assert caption, name
+        assert re.search(r"Source[s]?: .+\.$", caption), (name, caption)
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.name)
+def test_stored_outputs_have_no_errors_or_timestamps(nb):
+    for cell in cells(nb):
+        assert "execution" not in cell.get("metadata", {})
+        for out in cell.get("outputs", []):
+            assert out["output_type"] != "error", nb.name
+            assert out.get("name") != "stderr", (nb.name, "".join(out.get("text", ""))[:200])
+
+
+def test_environment_yml_matches_the_pins():
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "make_environment.py"),
+                             "--check"])
+    assert result.returncode == 0, "environment.yml is stale: run tools/make_environment.py"
+
+
+def test_every_requirement_is_pinned_exactly():
+    for line in (ROOT / "requirements.txt").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            assert re.match(r"^[A-Za-z0-9_.\-\[\]]+==[^=<>~]+$", line), line
+
+
+def test_installed_versions_match_the_pins():
+    from importlib.metadata import PackageNotFoundError, version
+
+    for line in (ROOT / "requirements.txt").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, pinned = line.split("==")
+            try:
+                assert version(name) == pinned, name
+            except PackageNotFoundError:
+                pytest.fail(f"{name} is pinned but not installed")
+
+
+def test_code_passes_ruff():
+    result = subprocess.run([sys.executable, "-m", "ruff", "check", "src", "tests", "tools",
+                             "notebooks"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:]

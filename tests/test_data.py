@@ -1,0 +1,256 @@
+"""The data package: valid as committed, and every kind of bad input stopped with a message
+that names the file, the line and the column and says what was expected."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from exodus import data
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+
+
+@pytest.fixture
+def pkg(tmp_path) -> Path:
+    """A private copy of the data package to break."""
+    target = tmp_path / "data"
+    shutil.copytree(DATA, target)
+    return target
+
+
+def rows(path: Path) -> list[list[str]]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.reader(fh))
+
+
+def write_rows(path: Path, table: list[list[str]]) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(table)
+
+
+def set_cell(path: Path, line: int, column: str, value: str) -> None:
+    table = rows(path)
+    table[line - 1][table[0].index(column)] = value
+    write_rows(path, table)
+
+
+def messages(pkg: Path) -> list[str]:
+    return [str(p) for p in data.problems(pkg)]
+
+
+def only(pkg: Path) -> str:
+    found = messages(pkg)
+    assert len(found) >= 1, "the broken package was accepted"
+    return "\n".join(found)
+
+
+def test_committed_package_is_valid():
+    assert data.problems() == []
+
+
+def test_descriptor_is_what_the_schema_script_writes():
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "make_datapackage.py"),
+                             "--check"])
+    assert result.returncode == 0, "data/datapackage.json is stale: run tools/make_datapackage.py"
+
+
+def test_every_field_has_type_and_description_and_every_resource_a_key():
+    descriptor = json.loads((DATA / "datapackage.json").read_text(encoding="utf-8"))
+    for resource in descriptor["resources"]:
+        assert resource["schema"].get("primaryKey"), resource["name"]
+        for f in resource["schema"]["fields"]:
+            assert f.get("type") and f.get("description"), (resource["name"], f["name"])
+        if resource["name"] != "sources" and "source_id" in [
+                f["name"] for f in resource["schema"]["fields"]]:
+            refs = [fk["reference"]["resource"] for fk in resource["schema"]["foreignKeys"]]
+            assert refs == ["sources"], resource["name"]
+
+
+def test_load_returns_typed_frame():
+    frame = data.load("hi_tech_park")
+    assert str(frame["value"].dtype) == "Float64"
+    assert str(frame["derived"].dtype) == "boolean"
+    assert frame["id"].is_unique
+    on_disk = pd.read_csv(DATA / "hi_tech_park.csv", dtype=str)
+    assert len(frame) == len(on_disk)
+    # A value survives the round trip exactly as written.
+    first = on_disk.iloc[0]
+    assert frame.loc[frame["id"] == first["id"], "value"].iloc[0] == float(first["value"])
+
+
+def test_load_unknown_dataset_is_an_error():
+    with pytest.raises(data.DataError, match="no dataset named 'nope'"):
+        data.load("nope")
+
+
+def test_load_refuses_invalid_data(pkg):
+    set_cell(pkg / "hi_tech_park.csv", 2, "value", "lots")
+    with pytest.raises(data.DataError, match=r"hi_tech_park\.csv, line 2 \(row 1\), column "
+                                             r"'value': 'lots' is not a number"):
+        data.load("hi_tech_park", data_dir=pkg)
+
+
+def test_every_sourced_row_quotes_within_300_characters():
+    for name in ["hi_tech_park", "ict_sector", "relocation", "emigration_estimates", "events",
+                 "company_events", "political_prisoners"]:
+        frame = pd.read_csv(DATA / f"{name}.csv", dtype=str, keep_default_na=False)
+        assert (frame["quote"].str.len() <= 300).all(), name
+        assert (frame["quote"].str.strip() != "").all() or "locator" in frame, name
+
+
+# ------------------------------------------------------------------ bad inputs, one each
+
+
+def test_wrong_type(pkg):
+    set_cell(pkg / "hi_tech_park.csv", 3, "value", "about ten")
+    assert ("data/hi_tech_park.csv, line 3 (row 2), column 'value': 'about ten' is not a "
+            "number") in only(pkg)
+
+
+def test_missing_column(pkg):
+    table = [r[:8] + r[9:] for r in rows(pkg / "hi_tech_park.csv")]  # drop 'definition'
+    write_rows(pkg / "hi_tech_park.csv", table)
+    assert ("data/hi_tech_park.csv, line 1 (header), column 'definition': missing column "
+            "'definition'") in only(pkg)
+
+
+def test_undeclared_extra_column(pkg):
+    table = rows(pkg / "ict_sector.csv")
+    for i, r in enumerate(table):
+        r.append("confidence" if i == 0 else "high")
+    write_rows(pkg / "ict_sector.csv", table)
+    assert ("data/ict_sector.csv, line 1 (header), column 'confidence': column 'confidence' "
+            "is not declared") in only(pkg)
+
+
+def test_unknown_source_id(pkg):
+    set_cell(pkg / "relocation.csv", 4, "source_id", "made_up_source")
+    out = only(pkg)
+    assert "data/relocation.csv, line 4 (row 3), column 'source_id': unknown source" in out
+    assert "made_up_source" in out
+
+
+def test_unknown_source_in_a_list_of_ids(pkg):
+    set_cell(pkg / "seed_claims.csv", 2, "source_ids", "made_up_source")
+    assert ("data/seed_claims.csv, line 2 (row 1), column 'source_ids': unknown source "
+            "'made_up_source'") in only(pkg)
+
+
+def test_duplicate_key(pkg):
+    table = rows(pkg / "events.csv")
+    table[3][0] = table[2][0]
+    write_rows(pkg / "events.csv", table)
+    assert "data/events.csv, line 4 (row 3), column 'id': duplicate value" in only(pkg)
+
+
+def test_value_out_of_range(pkg):
+    set_cell(pkg / "emigration_estimates.csv", 2, "value", "-3")
+    assert ("data/emigration_estimates.csv, line 2 (row 1), column 'value': -3 is below the "
+            "minimum of 0") in only(pkg)
+
+
+def test_value_not_in_the_allowed_list(pkg):
+    set_cell(pkg / "hi_tech_park.csv", 2, "qualifier", "roughly")
+    assert ("data/hi_tech_park.csv, line 2 (row 1), column 'qualifier': 'roughly' is not one "
+            "of the allowed values") in only(pkg)
+
+
+def test_malformed_date(pkg):
+    set_cell(pkg / "sources.csv", 5, "date_accessed", "27/11/2026")
+    assert ("data/sources.csv, line 5 (row 4), column 'date_accessed': '27/11/2026' is not a "
+            "date in the form YYYY-MM-DD") in only(pkg)
+
+
+def test_malformed_period(pkg):
+    set_cell(pkg / "hi_tech_park.csv", 2, "period", "2021 Q3")
+    assert ("data/hi_tech_park.csv, line 2 (row 1), column 'period': '2021 Q3' does not have "
+            "the expected form") in only(pkg)
+
+
+def test_required_cell_empty(pkg):
+    set_cell(pkg / "sources.csv", 3, "url", "")
+    assert ("data/sources.csv, line 3 (row 2), column 'url': empty, but a value is required"
+            ) in only(pkg)
+
+
+def test_quote_too_long(pkg):
+    set_cell(pkg / "hi_tech_park.csv", 2, "quote", "x" * 301)
+    assert ("data/hi_tech_park.csv, line 2 (row 1), column 'quote': the text is 301 "
+            "characters long; at most 300 allowed") in only(pkg)
+
+
+def test_empty_file(pkg):
+    (pkg / "events.csv").write_text("", encoding="utf-8")
+    assert "data/events.csv: the file is empty; expected a header row and data rows" in only(pkg)
+
+
+def test_undeclared_file(pkg):
+    (pkg / "extra_figures.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    assert ("data/extra_figures.csv: file in data/ is not declared in datapackage.json"
+            ) in only(pkg)
+
+
+def test_declared_file_missing(pkg):
+    (pkg / "political_prisoners.csv").unlink()
+    assert ("data/political_prisoners.csv: declared in datapackage.json but the file is "
+            "missing") in only(pkg)
+
+
+def test_bytes_that_are_not_utf8(pkg):
+    path = pkg / "ict_sector.csv"
+    raw = path.read_bytes()
+    second_line = raw.index(b"\n") + 1
+    path.write_bytes(raw[:second_line] + "Беларусь".encode("cp1251") + raw[second_line:])
+    assert "data/ict_sector.csv, line 2 (row 1): bytes that are not UTF-8" in only(pkg)
+
+
+def test_byte_order_mark(pkg):
+    path = pkg / "events.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert "data/events.csv, line 1 (header): starts with a byte-order mark" in only(pkg)
+
+
+def test_sourced_row_without_quote_or_locator(pkg):
+    set_cell(pkg / "relocation.csv", 2, "quote", "")
+    set_cell(pkg / "relocation.csv", 2, "locator", "")
+    assert ("data/relocation.csv, line 2 (row 1), column 'quote': a sourced row needs the "
+            "exact quote or a table locator; both are empty") in only(pkg)
+
+
+def test_locator_instead_of_quote_is_accepted(pkg):
+    set_cell(pkg / "relocation.csv", 2, "quote", "")
+    set_cell(pkg / "relocation.csv", 2, "locator", "Table 3, row 'Belarus', column 2021")
+    assert messages(pkg) == []
+
+
+def test_derived_row_without_formula(pkg):
+    set_cell(pkg / "ict_sector.csv", 2, "derived", "true")
+    assert ("data/ict_sector.csv, line 2 (row 1), column 'formula': a derived row needs its "
+            "formula") in only(pkg)
+
+
+def test_row_with_too_many_cells(pkg):
+    path = pkg / "events.csv"
+    text = path.read_text(encoding="utf-8").splitlines()
+    text[1] += ",surplus"
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+    assert "data/events.csv, line 2 (row 1): this row has more cells than the header" in only(pkg)
+
+
+def test_validate_command_reports_and_fails(pkg, monkeypatch):
+    set_cell(pkg / "hi_tech_park.csv", 2, "value", "n/a")
+    env = {"EXODUS_ROOT": str(pkg.parent)}
+    (pkg.parent / "_config.yml").write_text("title: copy\n")
+    result = subprocess.run([sys.executable, "-m", "exodus.validate"], capture_output=True,
+                            text=True, env={**__import__("os").environ, **env})
+    assert result.returncode == 1
+    assert "data/hi_tech_park.csv, line 2 (row 1), column 'value'" in result.stderr

@@ -1,0 +1,60 @@
+"""nbval is a real check: a fresh run of an unchanged copy passes, and changing one data
+value or one stored output makes it fail."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from test_build import NOTEBOOK, copy_project
+
+
+def run_nbval(root) -> subprocess.CompletedProcess:
+    env = {**os.environ, "EXODUS_ROOT": str(root)}
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval",
+         "-o", "addopts=", "-o", "testpaths=", str(root / NOTEBOOK)],
+        cwd=root, env=env, capture_output=True, text=True, timeout=600)
+
+
+def test_unchanged_copy_passes(tmp_path):
+    root = copy_project(tmp_path)
+    result = run_nbval(root)
+    assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_one_changed_data_value_fails(tmp_path):
+    root = copy_project(tmp_path)
+    path = root / "data" / "hi_tech_park.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    target = next(i for i, line in enumerate(lines[1:], 1) if ",exports," in line
+                  and ",year_total," in line)
+    cells = lines[target].split(",")
+    value_col = header.index("value")
+    cells[value_col] = str(float(cells[value_col]) + 1)
+    lines[target] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run_nbval(root)
+    assert result.returncode != 0
+    assert "failed" in result.stdout
+
+
+def test_one_edited_stored_output_fails(tmp_path):
+    root = copy_project(tmp_path)
+    nb_path = root / NOTEBOOK
+    nb = json.loads(nb_path.read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        for out in cell.get("outputs", []):
+            text = out.get("data", {}).get("text/plain")
+            if text and "exports" in "".join(text):
+                out["data"]["text/plain"] = ["".join(text).replace("exports", "imports")]
+                break
+        else:
+            continue
+        break
+    nb_path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    result = run_nbval(root)
+    assert result.returncode != 0

@@ -1,0 +1,88 @@
+"""The citable PDF: every chapter and figure caption, extractable Cyrillic, embedded fonts,
+metadata, and a bibliography."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+
+import pytest
+from conftest import PDF, ROOT, require_build
+
+
+@pytest.fixture(scope="module")
+def pdf_text() -> str:
+    require_build()
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(PDF), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    return " ".join(text.split())
+
+
+def chapter_titles() -> list[str]:
+    titles = []
+    for nb in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        cells = json.loads(nb.read_text(encoding="utf-8"))["cells"]
+        first = "".join(cells[0]["source"]).splitlines()[0]
+        titles.append(first.lstrip("# ").strip())
+    for md in sorted((ROOT / "book").glob("*.md")):
+        first = md.read_text(encoding="utf-8").splitlines()[0]
+        titles.append(first.lstrip("# ").strip())
+    return titles
+
+
+def figure_captions() -> list[str]:
+    captions = []
+    for nb in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        for cell in json.loads(nb.read_text(encoding="utf-8"))["cells"]:
+            source = "".join(cell["source"])
+            for block in re.findall(r"```\{glue:figure\}.*?\n(.*?)```", source, re.S):
+                lines = [line for line in block.splitlines() if line and not line.startswith(":")]
+                captions.append(" ".join(lines))
+    return captions
+
+
+def test_every_chapter_title_is_in_the_pdf(pdf_text):
+    titles = chapter_titles()
+    assert titles
+    for title in titles:
+        assert " ".join(title.split()) in pdf_text, title
+
+
+def test_every_figure_caption_is_in_the_pdf_and_numbered(pdf_text):
+    captions = figure_captions()
+    assert captions
+    for caption in captions:
+        words = " ".join(caption.split()[:8])
+        assert words in pdf_text, caption
+    assert re.search(r"Fig(ure|\.) ?1\.?1?", pdf_text)
+
+
+def test_cyrillic_is_extractable(pdf_text):
+    for word in ["Беларусь", "Лукашэнка", "Лукашенко", "Парк высоких технологий"]:
+        assert word in pdf_text, word
+
+
+def test_every_font_is_embedded():
+    require_build()
+    out = subprocess.run(["pdffonts", str(PDF)], capture_output=True, text=True,
+                         check=True).stdout.splitlines()[2:]
+    assert out, "no fonts listed"
+    for line in out:
+        # columns: name type encoding emb sub uni object ID
+        fields = line.split()
+        assert fields[-5] == "yes", f"font not embedded: {line}"
+
+
+def test_metadata_and_title_page(pdf_text):
+    info = subprocess.run(["pdfinfo", str(PDF)], capture_output=True, text=True,
+                          check=True).stdout
+    assert "Title:           Belarus's tech exodus after 2020" in info
+    assert "Author:          The Belarus Tech Exodus Report contributors" in info
+    assert "Belarus's tech exodus after 2020" in pdf_text[:400]
+    assert "Release 0.1" in pdf_text[:400] and "2026-11-27" in pdf_text[:400]
+
+
+def test_bibliography_lists_cited_sources(pdf_text):
+    assert "Bibliography" in pdf_text or "References" in pdf_text
+    assert "Emigration and war hit once-booming Belarus tech sector" in pdf_text

@@ -1,0 +1,119 @@
+"""The HTML in a real browser (Debian's Chromium), with every non-local request blocked.
+
+For each page in the table of contents: it opens, nothing is requested from another host,
+the console stays free of errors, and every chart draws marks.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+import yaml
+from conftest import ROOT, SITE
+
+
+def toc_pages() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    pages = [toc["root"]]
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "file" in node:
+                pages.append(node["file"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk({k: v for k, v in toc.items() if k != "root"})
+    return [p + ".html" for p in pages] + ["search.html", "genindex.html"]
+
+
+PAGES = toc_pages()
+
+
+def open_page(browser, url: str):
+    context = browser.new_context()
+    blocked, errors = [], []
+
+    def route(r):
+        host = urlparse(r.request.url).hostname
+        if r.request.url.startswith(("data:", "blob:", "file:")) or host == "127.0.0.1":
+            r.continue_()
+        else:
+            blocked.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url, wait_until="load")
+    return context, page, blocked, errors
+
+
+def wait_for_charts(page) -> list[dict]:
+    page.wait_for_function(
+        "Array.from(document.querySelectorAll('.exodus-chart'))"
+        ".every(e => e.getAttribute('data-rendered'))", timeout=10000)
+    return page.evaluate(
+        "Array.from(document.querySelectorAll('.exodus-chart')).map(e => ({id: e.id,"
+        " state: e.getAttribute('data-rendered'),"
+        " marks: e.querySelectorAll('svg .mark-symbol path, svg .mark-line path,"
+        " svg .mark-rect path, svg .mark-area path, svg .mark-rule line,"
+        " svg .mark-text text').length}))")
+
+
+@pytest.mark.parametrize("page_path", PAGES)
+def test_page_is_offline_clean_and_draws(browser, server, page_path):
+    assert (SITE / page_path).is_file(), f"{page_path} was not built"
+    context, page, blocked, errors = open_page(browser, f"{server}/{page_path}")
+    charts = wait_for_charts(page)
+    context.close()
+    assert blocked == [], f"requests to other hosts: {blocked}"
+    assert errors == [], f"console errors: {errors}"
+    for chart in charts:
+        assert chart["state"] == "true" and chart["marks"] > 0, chart
+
+
+def test_chart_pages_are_the_notebook_pages(site):
+    with_charts = sorted(str(p.relative_to(site)) for p in site.rglob("*.html")
+                         if 'class="exodus-chart"' in p.read_text(encoding="utf-8"))
+    assert "notebooks/hi_tech_park_rise.html" in with_charts
+
+
+def test_vega_is_loaded_only_where_charts_are(site):
+    for page in site.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        has_chart = 'class="exodus-chart"' in html
+        assert ("exodus/vega.min.js" in html) == has_chart, page
+
+
+def test_no_page_references_another_host_for_code_or_style(site):
+    pattern = re.compile(r'<(?:script|link|img|iframe|source|video|audio)\b[^>]*'
+                         r'(?:src|href)="((?:https?:)?//[^"]+)"', re.I)
+    for page in site.rglob("*.html"):
+        found = pattern.findall(page.read_text(encoding="utf-8"))
+        assert found == [], f"{page.relative_to(site)} loads {found}"
+    for css in site.rglob("*.css"):
+        urls = re.findall(r"url\(\s*['\"]?((?:https?:)?//[^)'\"]+)", css.read_text("utf-8"))
+        assert urls == [], f"{css.relative_to(site)} loads {urls}"
+
+
+def test_chart_page_works_opened_from_disk(browser, site):
+    page_file = Path(site, "notebooks", "hi_tech_park_rise.html")
+    context, page, blocked, errors = open_page(browser, page_file.as_uri())
+    charts = wait_for_charts(page)
+    context.close()
+    assert blocked == [] and errors == []
+    assert charts and all(c["state"] == "true" and c["marks"] > 0 for c in charts)
+
+
+def test_data_package_is_published_with_the_site(site):
+    assert (site / "data" / "datapackage.json").is_file()
+    for csv in (ROOT / "data").glob("*.csv"):
+        assert (site / "data" / csv.name).read_bytes() == csv.read_bytes()
