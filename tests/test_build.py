@@ -198,3 +198,16 @@ def test_two_clean_html_builds_are_identical(built, tmp_path):
     assert pages
     for page in pages:
         assert (roots[0] / page).read_bytes() == (roots[1] / page).read_bytes(), page
+
+
+def test_changed_static_file_reaches_the_published_site(built, tmp_path):
+    """Sphinx 7.4 keeps stale static files on incremental builds; the build must not."""
+    root = copy_project(tmp_path)
+    (root / "_build").mkdir()
+    assert run_build(root, "--html-only").returncode == 0
+    with open(root / "book" / "_static" / "exodus.css", "a", encoding="utf-8") as fh:
+        fh.write("\n/* a change */\n")
+    result = run_build(root, "--html-only")
+    assert result.returncode == 0, result.stderr
+    published = (root / "_build" / "html" / "_static" / "exodus.css").read_text()
+    assert "/* a change */" in published

@@ -186,10 +186,15 @@ def execute_changed(root: Path, state: dict, force: bool = False) -> list[Path]:
 # ---------------------------------------------------------------- building and publishing
 
 
-def jupyter_book(root: Path, work: Path, builder: str) -> None:
+# Files whose change must rewrite every page: static assets (pages carry their checksums)
+# and the extension that decides which assets a page loads.
+ASSET_GLOBS = ["book/_static/**/*", "src/exodus/static/**/*", "src/exodus/sphinx_ext.py"]
+
+
+def jupyter_book(root: Path, work: Path, builder: str, rewrite_all: bool = False) -> None:
     exe = Path(sys.executable).with_name("jupyter-book")
     cmd = [str(exe), "build", str(root), "--path-output", str(work), "--builder", builder,
-           *JB_STRICT]
+           *JB_STRICT, *(["--all"] if rewrite_all else [])]
     log(f"jupyter-book build --builder {builder} (strict)")
     result = subprocess.run(cmd, cwd=root, capture_output=True, text=True)
     if result.returncode != 0:
@@ -267,10 +272,13 @@ def build(html_only: bool = False, force: bool = False) -> int:
             return 0
 
         work = build_dir / "work"
-        jupyter_book(root, work, "html")
+        assets = tree_hash(root, ASSET_GLOBS)
+        rewrite_all = state.get("assets") != assets
+        jupyter_book(root, work, "html", rewrite_all=rewrite_all)
         if not html_only:
-            jupyter_book(root, work, "pdflatex")
+            jupyter_book(root, work, "pdflatex", rewrite_all=rewrite_all)
         publish(build_dir, work, html=True, pdf=not html_only)
+        state["assets"] = assets
         published = state.setdefault("published", {})
         published.clear()
         published["html"] = inputs

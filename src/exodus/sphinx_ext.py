@@ -54,6 +54,25 @@ def _add_static(app: Sphinx, config: Any) -> None:
     config.html_static_path = [*config.html_static_path, str(static_root)]
 
 
+def _forget_stale_static(app: Sphinx) -> None:
+    """Remove earlier copies of static files so that Sphinx copies the current ones.
+
+    Sphinx 7.4 does not overwrite a static file that already exists in the output, even when
+    its source changed, and keeps the old cache-busting checksum: an edited stylesheet or
+    chart loader would never reach readers after the first build.
+    """
+    if app.builder.format != "html":
+        return
+    out = Path(app.outdir) / "_static"
+    for entry in app.config.html_static_path:
+        source = Path(app.confdir, entry)
+        if not source.is_dir():
+            continue
+        for path in source.rglob("*"):
+            if path.is_file():
+                (out / path.relative_to(source)).unlink(missing_ok=True)
+
+
 class SvgToPdf(ImageConverter):
     """Charts are stored as SVG; LaTeX needs PDF. vl-convert converts them, as vectors with
     their fonts embedded, so chart text stays selectable in the PDF."""
@@ -128,6 +147,7 @@ def _publish_data(app: Sphinx, exception: Exception | None) -> None:
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_post_transform(SvgToPdf)
     app.connect("config-inited", _add_static)
+    app.connect("builder-inited", _forget_stale_static)
     app.connect("doctree-resolved", _strip_thebe, priority=900)
     app.connect("html-page-context", _page_context, priority=900)
     app.connect("build-finished", _publish_data)

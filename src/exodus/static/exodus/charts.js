@@ -16,7 +16,10 @@
     }
     new window.vega.View(window.vega.parse(spec), { renderer: "svg", container: view, hover: true })
       .runAsync()
-      .then(function () { box.setAttribute("data-rendered", "true"); })
+      .then(function () {
+        box.setAttribute("data-rendered", "true");
+        box.setAttribute("data-rendered-at", String(Math.round(performance.now())));
+      })
       .catch(function (err) {
         box.setAttribute("data-rendered", "error");
         console.error("exodus chart " + box.id, err);
