@@ -32,7 +32,7 @@ from pathlib import Path
 
 import yaml
 
-from exodus import bib, data, paths
+from exodus import bib, catalogue, data, paths
 
 PDF_NAME = "belarus-tech-exodus.pdf"
 SOURCE_GLOBS = ["_config.yml", "_toc.yml", "book/**/*", "notebooks/**/*.ipynb", "data/**/*",
@@ -260,6 +260,7 @@ def build(html_only: bool = False, force: bool = False) -> int:
                              "was published.\n" + str(data.DataError(found)))
 
         bib.write(root)
+        catalogue.write(root)
         execute_changed(root, state, force=force)
         state_path.write_text(json.dumps(state, indent=1, sort_keys=True))
 

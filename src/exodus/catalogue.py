@@ -1,0 +1,136 @@
+"""The data catalogue and the sources page, generated from the data package.
+
+Nothing here is written by hand: every dataset, field, unit, constraint, row count and
+source comes from `data/datapackage.json` and the CSVs, so the pages cannot drift from the
+data. `write()` renders two MyST pages into `book/_generated/` before each build.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from pathlib import Path
+
+from exodus import paths
+
+GENERATED = Path("book") / "_generated"
+KIND_LABELS = {
+    "belarusian_state": "Belarusian state body or state media",
+    "independent_media": "Independent media",
+    "exiled_media": "Exiled Belarusian media",
+    "host_country_government": "Host-country government or agency",
+    "international_organisation": "International organisation or chamber",
+    "think_tank_academic": "Think tank or academic",
+    "company": "Company",
+    "sponsored_study": "Sponsored study",
+    "wire_agency": "News agency",
+    "foreign_media": "Foreign media",
+}
+
+
+def _cell(text: object) -> str:
+    return " ".join(str(text).replace("|", "\\|").split())
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _constraints(field: dict) -> str:
+    parts = []
+    for key, value in field.get("constraints", {}).items():
+        if key == "required" and value:
+            parts.append("required")
+        elif key == "unique" and value:
+            parts.append("unique")
+        elif key == "enum":
+            parts.append("one of: " + ", ".join(f"`{v}`" for v in value))
+        elif key == "pattern":
+            parts.append(f"pattern `{value}`")
+        elif key in {"minimum", "maximum", "maxLength"}:
+            parts.append(f"{key} {value}")
+    return "; ".join(parts)
+
+
+def catalogue_page(data_dir: Path) -> str:
+    descriptor = json.loads((data_dir / "datapackage.json").read_text(encoding="utf-8"))
+    out = [
+        "# Data catalogue",
+        "",
+        "Every dataset behind the report, generated from the data package's descriptor.",
+        "Each file is a tidy CSV (UTF-8, one observation per row) described in "
+        "{download}`datapackage.json </data/datapackage.json>` by the Frictionless Data "
+        "standard, so standard tools can validate it.",
+        "Every row names its source (see [the sources page](sources.md)) and carries the exact "
+        "words it came from or a table locator.",
+        f"Licence: {descriptor['licenses'][0]['title']}.",
+        "",
+    ]
+    for resource in descriptor["resources"]:
+        rows = _rows(data_dir / resource["path"])
+        n_sources = len({r.get("source_id") for r in rows if r.get("source_id")})
+        out += [
+            f"## {resource['title']}",
+            "",
+            _cell(resource.get("description", "")),
+            "",
+            f"File: {{download}}`{resource['path']} </data/{resource['path']}>`; "
+            f"rows: {len(rows)}"
+            + (f"; sources cited: {n_sources}." if n_sources else "."),
+            "",
+            "| field | type | unit | description | constraints |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        for f in resource["schema"]["fields"]:
+            out.append(f"| `{f['name']}` | {f['type']} | {_cell(f.get('unit', ''))} | "
+                       f"{_cell(f.get('description', ''))} | {_cell(_constraints(f))} |")
+        out.append("")
+    return "\n".join(out) + "\n"
+
+
+def sources_page(data_dir: Path) -> str:
+    sources = sorted(_rows(data_dir / "sources.csv"),
+                     key=lambda r: (r["source_kind"], r["publisher"], r["date_published"]))
+    counts = Counter(r["source_kind"] for r in sources)
+    out = [
+        "# Sources",
+        "",
+        "Every source the data package takes a figure or a fact from, generated from "
+        "{download}`sources.csv </data/sources.csv>`.",
+        "Sources are grouped by kind, because the kind says much about what a figure can "
+        "bear: the Hi-Tech Park's figures relayed by state media are self-reported; survey "
+        "shares describe their respondents, not all IT workers.",
+        "",
+        "| kind of source | sources |",
+        "| --- | --- |",
+        *[f"| {KIND_LABELS.get(k, k)} | {n} |" for k, n in sorted(counts.items())],
+        "",
+    ]
+    for kind in sorted(counts):
+        out += [f"## {KIND_LABELS.get(kind, kind)}", "",
+                "| id | publisher | title | published | language | method and possible bias |",
+                "| --- | --- | --- | --- | --- | --- |"]
+        for r in (s for s in sources if s["source_kind"] == kind):
+            title = _cell(r["title"]).replace("[", "(").replace("]", ")")
+            out.append(f"| `{r['source_id']}` | {_cell(r['publisher'])} | "
+                       f"[{title}]({r['url']}) | {r['date_published']} | {r['language']} | "
+                       f"{_cell(r['method_note'])} |")
+        out.append("")
+    return "\n".join(out) + "\n"
+
+
+def write(root: Path | None = None) -> list[Path]:
+    """Write the two pages if their content changed (keeps rebuilds incremental)."""
+    root = root or paths.root()
+    target_dir = root / GENERATED
+    target_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in [("data.md", catalogue_page(root / "data")),
+                       ("sources.md", sources_page(root / "data"))]:
+        target = target_dir / name
+        if not target.is_file() or target.read_text(encoding="utf-8") != text:
+            target.write_text(text, encoding="utf-8")
+        written.append(target)
+    return written
