@@ -171,16 +171,18 @@ def test_atomic_swap_replaces_a_directory_whole(tmp_path):
     assert not new.exists()
 
 
-def test_executing_again_gives_identical_outputs(tmp_path):
+@pytest.mark.parametrize("notebook", [p.relative_to(ROOT).as_posix()
+                                      for p in build.toc_notebooks(ROOT)])
+def test_executing_again_gives_identical_outputs(tmp_path, notebook):
     """Determinism: a fresh execution reproduces the committed notebook byte for byte."""
     root = copy_project(tmp_path)
     os.environ["EXODUS_ROOT"] = str(root)
     try:
-        build.execute_notebook(root, root / NOTEBOOK)
+        build.execute_notebook(root, root / notebook)
     finally:
         del os.environ["EXODUS_ROOT"]
-    committed = json.loads((ROOT / NOTEBOOK).read_text(encoding="utf-8"))
-    fresh = json.loads((root / NOTEBOOK).read_text(encoding="utf-8"))
+    committed = json.loads((ROOT / notebook).read_text(encoding="utf-8"))
+    fresh = json.loads((root / notebook).read_text(encoding="utf-8"))
 
     assert fresh == committed
 

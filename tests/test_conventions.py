@@ -52,7 +52,7 @@ def test_no_shell_installs_absolute_paths_or_network(nb):
 def test_every_figure_has_name_caption_and_source(nb):
     text = "\n".join(source(c) for c in cells(nb) if c["cell_type"] == "markdown")
     figures = re.findall(r"```\{glue:figure\}\s*(\S+)\n(.*?)```", text, re.S)
-    glued = re.findall(r'glue\("(\w+)",\s*\w+_chart', "\n".join(
+    glued = re.findall(r'glue(?:_chart)?\("(\w+)",\s*\w+_chart', "\n".join(
         source(c) for c in cells(nb) if c["cell_type"] == "code"))
     assert sorted(name for name, _ in figures) == sorted(glued), "every chart is shown once"
     for name, body in figures:

@@ -145,3 +145,21 @@ def enable() -> None:
     alt.renderers.enable(RENDERER_NAME)
     # Data is embedded in each spec (charts are small); no data files are written beside it.
     alt.data_transformers.disable_max_rows()
+
+
+def events_layer(events, y_title: str | None = None):
+    """Vertical rules for dated events, with the event in the tooltip.
+
+    `events` is a frame with `date` (Timestamp) and `event` columns, already filtered to
+    the events that help the reader of this chart. Layer it under a time chart whose x
+    field is also temporal.
+    """
+    return (
+        alt.Chart(events)
+        .mark_rule(color="#999999", strokeDash=[4, 3], strokeWidth=1.2)
+        .encode(
+            x=alt.X("date:T"),
+            tooltip=[alt.Tooltip("date:T", title="Date", format="%d %b %Y"),
+                     alt.Tooltip("event:N", title="Event")],
+        )
+    )

@@ -318,3 +318,28 @@ def load(name: str, data_dir: Path | None = None) -> pd.DataFrame:
         else:
             frame[col] = pd.to_numeric(frame[col].mask(blank)).astype(kind)
     return frame
+
+
+def period_bounds(period: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Start and end dates of ISO 8601 periods ('2021', '2021-03', '2021-03-15', 'A/B').
+
+    A year runs from 1 January to 31 December, a month to its last day; a range runs from
+    the start of its first part to the end of its second. Cumulative counts are best drawn
+    at the end date, yearly totals anywhere within the year.
+    """
+
+    def start(text: str) -> pd.Timestamp:
+        return pd.Timestamp(text + "-01-01"[len(text) - 4:] if len(text) < 10 else text)
+
+    def end(text: str) -> pd.Timestamp:
+        first = start(text)
+        if len(text) == 4:
+            return first + pd.offsets.YearEnd(0)
+        if len(text) == 7:
+            return first + pd.offsets.MonthEnd(0)
+        return first
+
+    parts = period.astype(str).str.split("/")
+    starts = parts.map(lambda p: start(p[0]))
+    ends = parts.map(lambda p: end(p[-1]))
+    return starts, ends

@@ -48,3 +48,8 @@ def qualified(qualifier: str) -> str:
     except KeyError:
         raise ValueError(f"unknown qualifier {qualifier!r}; expected one of "
                          f"{', '.join(QUALIFIER_WORDS)}") from None
+
+
+def glue_chart(name: str, chart) -> None:
+    """Glue a chart for a `{glue:figure}` directive (rendered by the house renderer)."""
+    glue(name, chart, display=False)
