@@ -213,3 +213,12 @@ def test_changed_static_file_reaches_the_published_site(built, tmp_path):
     assert result.returncode == 0, result.stderr
     published = (root / "_build" / "html" / "_static" / "exodus.css").read_text()
     assert "/* a change */" in published
+
+
+def test_a_number_pointing_at_no_data_row_fails_the_build(built, tmp_path):
+    root = copy_project(tmp_path, with_build=True)
+    with open(root / "book" / "intro.md", "a", encoding="utf-8") as fh:
+        fh.write("\nThe Park had {num}`999 <htp_obs_does_not_exist>` residents.\n")
+    result = run_build(root, "--html-only")
+    assert result.returncode == 1
+    assert "no data row with id 'htp_obs_does_not_exist'" in result.stderr

@@ -92,3 +92,21 @@ def test_vendored_vega_matches_the_vega_that_draws_the_pdf():
         (STATIC / "vega.min.js").read_text(encoding="utf-8")
     assert "BSD" in (STATIC / "LICENSE-vega.txt").read_text(encoding="utf-8") or \
         "Redistribution" in (STATIC / "LICENSE-vega.txt").read_text(encoding="utf-8")
+
+
+def test_every_chart_carries_its_data_as_table_and_csv():
+    from urllib.parse import unquote
+
+    html = charts.html_bundle(small_chart().to_dict())
+    assert '<details class="exodus-chart-data">' in html
+    assert html.count("<tr>") == 4  # header and three rows
+    csv_text = unquote(re.search(r'href="data:text/csv;charset=utf-8,([^"]*)"', html).group(1))
+    assert csv_text.splitlines() == ["year,value", "2019,1.0", "2020,2.5", "2021,3.0"]
+
+
+def test_data_block_escapes_markup():
+    frame = pd.DataFrame({"label": ["<script>alert(1)</script>"], "value": [1]})
+    chart = alt.Chart(frame).mark_bar().encode(x="label:N", y="value:Q").properties(
+        description="Bar chart with a hostile label.")
+    block = charts.data_block(chart.to_dict(), "chart-x")
+    assert "<script>" not in block and "&lt;script&gt;" in block

@@ -117,3 +117,38 @@ def test_data_package_is_published_with_the_site(site):
     assert (site / "data" / "datapackage.json").is_file()
     for csv in (ROOT / "data").glob("*.csv"):
         assert (site / "data" / csv.name).read_bytes() == csv.read_bytes()
+
+
+def test_glued_numbers_reveal_their_source_on_focus_and_hover(browser, server):
+    context, page, blocked, errors = open_page(browser,
+                                               f"{server}/notebooks/hi_tech_park_rise.html")
+    numbers = page.locator(".exodus-num")
+    assert numbers.count() >= 3
+    first = numbers.first
+    note = first.locator(".exodus-num-note")
+    assert not note.is_visible()
+    first.focus()
+    assert note.is_visible()
+    assert "data/hi_tech_park.csv, row" in note.inner_text()
+    page.mouse.move(0, 0)
+    first.blur()
+    numbers.nth(1).hover()
+    assert numbers.nth(1).locator(".exodus-num-note").is_visible()
+    context.close()
+    assert errors == []
+
+
+def test_every_number_in_a_glued_sentence_has_provenance(site):
+    """Numbers inside the generated sentences are all wrapped (a bare number would be a
+    number nobody can trace)."""
+    import html as html_lib
+
+    for page in (site / "notebooks").glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        for block in re.findall(r'<div class="cell_output[^"]*">(.*?)</div>', text, re.S):
+            if "exodus-num" not in block:
+                continue
+            bare = re.sub(r'<span class="exodus-num".*?</span></span>', "", block, flags=re.S)
+            bare = re.sub(r"<[^>]+>", " ", html_lib.unescape(bare))
+            bare = re.sub(r"\b(19|20)\d\d\b", " ", bare)  # years
+            assert not re.search(r"\d", bare), (page.name, bare[:300])

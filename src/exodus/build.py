@@ -128,9 +128,21 @@ def execute_notebook(root: Path, nb_path: Path) -> list[str]:
     os.environ["EXODUS_DEPS_LOG"] = str(deps_log)
     os.environ["PYTHONHASHSEED"] = "0"
     try:
-        client = NotebookClient(nb, timeout=600, kernel_name="python3", record_timing=False,
+        from jupyter_client import KernelManager
+
+        # IPC sockets: the kernel talks to the build over local files, not TCP ports.
+        sockets = tempfile.mkdtemp(prefix="exodus-kernel-")
+        manager = KernelManager(kernel_name="python3", transport="ipc",
+                                ip=str(Path(sockets) / "kernel"))
+        client = NotebookClient(nb, km=manager, timeout=600, kernel_name="python3",
+                                record_timing=False,
                                 resources={"metadata": {"path": str(nb_path.parent)}})
-        client.execute()
+        try:
+            client.execute()
+        finally:
+            if manager.has_kernel:
+                manager.shutdown_kernel(now=True)
+            shutil.rmtree(sockets, ignore_errors=True)
     except CellExecutionError as err:
         raise BuildError(f"notebook {rel} raised an error; nothing was published.\n"
                          f"{_short_error(err)}") from None

@@ -104,6 +104,56 @@ def to_vega(spec: dict[str, Any]) -> dict[str, Any]:
     return vlc.vegalite_to_vega(spec)
 
 
+def chart_data(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rows behind a chart: its largest inline dataset (annotation layers are smaller)."""
+    candidates = list((spec.get("datasets") or {}).values())
+    if isinstance(spec.get("data"), dict) and "values" in spec["data"]:
+        candidates.append(spec["data"]["values"])
+    rows = max(candidates, key=len, default=[])
+    columns = [c for c in dict.fromkeys(k for row in rows for k in row)
+               if any(row.get(c) not in (None, "") for row in rows)]
+    return [{c: row.get(c) for c in columns} for row in rows]
+
+
+def _csv_text(rows: list[dict[str, Any]]) -> str:
+    import csv
+    import io
+
+    out = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({k: "" if v is None else v for k, v in row.items()} for row in rows)
+    return out.getvalue()
+
+
+def data_block(spec: dict[str, Any], cid: str) -> str:
+    """A closed <details> with the chart's data as a table and as a downloadable CSV.
+
+    For readers who cannot or would rather not read the chart, and for anyone who wants the
+    numbers: the CSV is a data: link, so the download works offline and from disk.
+    """
+    from urllib.parse import quote
+
+    rows = chart_data(spec)
+    if not rows:
+        return ""
+    head = "".join(f"<th scope=\"col\">{html.escape(str(c))}</th>" for c in rows[0])
+    body = "".join(
+        "<tr>" + "".join(f"<td>{'' if v is None else html.escape(str(v))}</td>"
+                         for v in row.values()) + "</tr>"
+        for row in rows
+    )
+    href = "data:text/csv;charset=utf-8," + quote(_csv_text(rows))
+    return (
+        '<details class="exodus-chart-data"><summary>Data behind this chart: table and CSV'
+        f'</summary><p><a download="{cid}.csv" href="{href}">Download the data (CSV, '
+        f"{len(rows)} rows)</a></p><div class=\"exodus-table-wrap\"><table>"
+        f"<caption>Data behind the chart above</caption><thead><tr>{head}</tr></thead>"
+        f"<tbody>{body}</tbody></table></div></details>"
+    )
+
+
 def html_bundle(spec: dict[str, Any]) -> str:
     """The HTML for one chart: a labelled container and its Vega spec as inert JSON."""
     description = spec.get("description")
@@ -119,7 +169,7 @@ def html_bundle(spec: dict[str, Any]) -> str:
         f'<div class="exodus-chart-view" role="img" aria-label="{html.escape(str(description))}">'
         "</div>"
         f'<script type="application/json" class="exodus-chart-spec">{_json_for_html(vega_spec)}'
-        "</script></div>"
+        "</script></div>" + data_block(spec, cid)
     )
 
 

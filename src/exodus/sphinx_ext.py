@@ -5,6 +5,7 @@
   loader, only to pages that have charts.
 - Drops scripts the book does not use from every page (sphinx-thebe's loader, which names
   a remote URL; require.js if a notebook output ever asks for it from a CDN).
+- Registers the `{num}` role (exodus.provenance): numbers that reveal their source.
 - Converts the charts' SVG to vector PDF for the LaTeX build.
 - Publishes the data package beside the site, so every CSV is downloadable.
 
@@ -145,6 +146,9 @@ def _publish_data(app: Sphinx, exception: Exception | None) -> None:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    from exodus import provenance
+
+    provenance.setup(app)
     app.add_post_transform(SvgToPdf)
     app.connect("config-inited", _add_static)
     app.connect("builder-inited", _forget_stale_static)

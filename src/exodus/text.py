@@ -26,6 +26,23 @@ def number(value: float, decimals: int = 0) -> str:
     return f"{value:,.{decimals}f}"
 
 
+def value(row, decimals: int = 0, scale: float = 1.0, column: str = "value") -> str:
+    """A data row's value as a number that reveals its source in the HTML (`{num}` role).
+
+    `row` is a row of a dataset loaded with exodus.data.load (it needs `id` and `value`);
+    `scale` converts units for the sentence (for example 1/1000 for millions to billions);
+    `column` names another numeric column of the same row (for example `sample_size`).
+    """
+    return f"{{num}}`{number(row[column] * scale, decimals)} <{row['id']}>`"
+
+
+def ours(value: float, formula: str, decimals: int = 0) -> str:
+    """A number we computed, labelled with its formula in the HTML (`{num}` role)."""
+    if any(ch in formula for ch in "<>`"):
+        raise ValueError("a formula may not contain <, > or backticks")
+    return f"{{num}}`{number(value, decimals)} <ours: {formula}>`"
+
+
 def glue_sentence(name: str, text: str) -> None:
     """Glue a sentence (MyST Markdown) for `{glue:md}` with `:format: myst`."""
     glue(name, Markdown(text), display=False)
