@@ -39,3 +39,32 @@ def test_pages_change_when_the_data_change(tmp_path):
     with open(data / "events.csv", "a", encoding="utf-8") as fh:
         fh.write("zz_test,2024-01-01,economy,Test event,wapo_2021_07_exodus,quote\n")
     assert catalogue.catalogue_page(data) != before
+
+
+def test_citation_cff_is_valid_and_agrees_with_the_book():
+    import subprocess
+    import sys
+
+    import yaml
+
+    result = subprocess.run([str(Path(sys.executable).with_name("cffconvert")), "--validate",
+                             "-i", str(ROOT / "CITATION.cff")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    assert config["sphinx"]["config"]["version"] == cff["version"]
+    assert config["sphinx"]["config"]["today"] == str(cff["date-released"])
+    assert f"Edition {cff['version']}" in config["copyright"]
+    page = catalogue.cite_page(ROOT)
+    assert "@techreport{belarus_tech_exodus," in page and cff["title"] in page
+
+
+def test_edition_and_date_are_in_the_site_footer():
+    import yaml
+
+    from conftest import SITE, require_build
+
+    require_build()
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    footer = (SITE / "book" / "intro.html").read_text(encoding="utf-8")
+    assert f"Edition {cff['version']} (draft), {cff['date-released']}" in footer

@@ -152,3 +152,18 @@ def test_every_number_in_a_glued_sentence_has_provenance(site):
             bare = re.sub(r"<[^>]+>", " ", html_lib.unescape(bare))
             bare = re.sub(r"\b(19|20)\d\d\b", " ", bare)  # years
             assert not re.search(r"\d", bare), (page.name, bare[:300])
+
+
+@pytest.mark.parametrize("query", ["Лукашэнка", "Лукашенко", "Lukashenka", "ПВТ",
+                                   "Tsapkala"])
+def test_every_name_variant_finds_the_glossary(browser, server, query):
+    from urllib.parse import quote
+
+    context, page, blocked, errors = open_page(browser,
+                                               f"{server}/search.html?q={quote(query)}")
+    page.wait_for_selector("#search-results ul.search li", timeout=10000)
+    links = page.eval_on_selector_all("#search-results ul.search li a",
+                                      "els => els.map(e => e.getAttribute('href'))")
+    context.close()
+    assert any("glossary" in (href or "") for href in links), (query, links)
+    assert blocked == [] and errors == []

@@ -1,8 +1,9 @@
-"""The data catalogue and the sources page, generated from the data package.
+"""Pages generated from metadata: the data catalogue, the sources, how to cite.
 
 Nothing here is written by hand: every dataset, field, unit, constraint, row count and
 source comes from `data/datapackage.json` and the CSVs, so the pages cannot drift from the
-data. `write()` renders two MyST pages into `book/_generated/` before each build.
+data; the citation comes from CITATION.cff. `write()` renders the MyST pages into
+`book/_generated/` before each build.
 """
 
 from __future__ import annotations
@@ -128,9 +129,57 @@ def write(root: Path | None = None) -> list[Path]:
     target_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name, text in [("data.md", catalogue_page(root / "data")),
-                       ("sources.md", sources_page(root / "data"))]:
+                       ("sources.md", sources_page(root / "data")),
+                       ("cite.md", cite_page(root))]:
         target = target_dir / name
         if not target.is_file() or target.read_text(encoding="utf-8") != text:
             target.write_text(text, encoding="utf-8")
         written.append(target)
     return written
+
+
+def cite_page(root: Path) -> str:
+    """'How to cite', from CITATION.cff: full and short citations and a BibTeX entry."""
+    import yaml
+
+    cff = yaml.safe_load((root / "CITATION.cff").read_text(encoding="utf-8"))
+    authors = "; ".join(a.get("name") or f"{a['family-names']}, {a['given-names']}"
+                        for a in cff["authors"])
+    year = str(cff["date-released"])[:4]
+    bibtex = "\n".join([
+        "@techreport{belarus_tech_exodus,",
+        f"  author = {{{{{authors}}}}},",
+        f"  title = {{{{{cff['title']}}}}},",
+        f"  year = {{{year}}},",
+        f"  note = {{Edition {cff['version']}, {cff['date-released']}}},",
+        "}",
+    ])
+    return "\n".join([
+        "# How to cite",
+        "",
+        "Cite the edition you used; editions are listed in the [changelog](../changelog.md).",
+        "",
+        "**Full citation**",
+        "",
+        f"{authors} ({year}). *{cff['title']}*. Edition {cff['version']}, "
+        f"{cff['date-released']}. Licence: {cff['license']}.",
+        "",
+        "**Short citation**",
+        "",
+        f"Belarus Tech Exodus Report ({year}), edition {cff['version']}.",
+        "",
+        "**BibTeX**",
+        "",
+        "```bibtex",
+        bibtex,
+        "```",
+        "",
+        "**Cite the original producers too.**",
+        "Every figure in this report was published first by someone else: a statistics "
+        "office, an agency, a newspaper, a survey team. When you use a figure, cite its "
+        "source as well; each chart's tooltip and each number's note name it, and the "
+        "[sources page](sources.md) lists them all.",
+        "",
+        "The same metadata are in `CITATION.cff` at the root of the repository.",
+        "",
+    ])
