@@ -17,7 +17,8 @@ from exodus import build
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = "notebooks/hi_tech_park_rise.ipynb"
-COPIED = ["_config.yml", "_toc.yml", "book", "notebooks", "data", "src", "requirements.txt",
+COPIED = ["_config.yml", "_toc.yml", "CITATION.cff", "book", "notebooks", "data", "src",
+          "requirements.txt",
           "pyproject.toml"]
 
 

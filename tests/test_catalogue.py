@@ -61,7 +61,6 @@ def test_citation_cff_is_valid_and_agrees_with_the_book():
 
 def test_edition_and_date_are_in_the_site_footer():
     import yaml
-
     from conftest import SITE, require_build
 
     require_build()

@@ -28,7 +28,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-COPIED = ["_config.yml", "_toc.yml", "book", "notebooks", "data", "src", "requirements.txt",
+COPIED = ["_config.yml", "_toc.yml", "CITATION.cff", "book", "notebooks", "data", "src",
+          "requirements.txt",
           "pyproject.toml"]
 RUNS_BUILD = int(os.environ.get("BENCH_RUNS_BUILD", "3"))
 RUNS_FAST = int(os.environ.get("BENCH_RUNS_FAST", "5"))

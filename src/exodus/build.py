@@ -35,8 +35,8 @@ import yaml
 from exodus import bib, catalogue, data, paths
 
 PDF_NAME = "belarus-tech-exodus.pdf"
-SOURCE_GLOBS = ["_config.yml", "_toc.yml", "book/**/*", "notebooks/**/*.ipynb", "data/**/*",
-                "src/exodus/**/*", "requirements.txt"]
+SOURCE_GLOBS = ["_config.yml", "_toc.yml", "CITATION.cff", "book/**/*", "notebooks/**/*.ipynb",
+                "data/**/*", "src/exodus/**/*", "requirements.txt"]
 JB_STRICT = ["-W", "-n", "--keep-going"]
 
 
