@@ -167,3 +167,33 @@ def test_every_name_variant_finds_the_glossary(browser, server, query):
     context.close()
     assert any("glossary" in (href or "") for href in links), (query, links)
     assert blocked == [] and errors == []
+
+
+@pytest.mark.parametrize("page_path", PAGES)
+def test_axe_core_finds_no_accessibility_violations(browser, server, page_path):
+    """axe-core (shipped inside axe-playwright-python, injected locally) on every page."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    context, page, blocked, errors = open_page(browser, f"{server}/{page_path}")
+    wait_for_charts(page)
+    page.evaluate("document.querySelectorAll('details.exodus-chart-data').forEach(d => d.open = true)")
+    results = Axe().run(page)
+    context.close()
+    violations = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+                  for v in results.response["violations"]]
+    assert violations == [], violations
+    assert blocked == []
+
+
+def test_charts_stay_readable_in_dark_mode(browser, server):
+    context = browser.new_context(color_scheme="dark")
+    page = context.new_page()
+    page.goto(f"{server}/notebooks/hi_tech_park_rise.html")
+    wait_for_charts(page)
+    page_background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    chart_backgrounds = page.evaluate(
+        "Array.from(document.querySelectorAll('.exodus-chart svg')).map(s => "
+        "getComputedStyle(s).backgroundColor)")
+    context.close()
+    assert page_background != "rgb(255, 255, 255)", "the theme did not switch to dark"
+    assert chart_backgrounds and all(b == "rgb(255, 255, 255)" for b in chart_backgrounds)

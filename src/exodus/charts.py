@@ -138,6 +138,7 @@ def data_block(spec: dict[str, Any], cid: str) -> str:
     rows = chart_data(spec)
     if not rows:
         return ""
+    label = " ".join(str(spec.get("description", cid)).split()[:8])
     head = "".join(f"<th scope=\"col\">{html.escape(str(c))}</th>" for c in rows[0])
     body = "".join(
         "<tr>" + "".join(f"<td>{'' if v is None else html.escape(str(v))}</td>"
@@ -148,7 +149,8 @@ def data_block(spec: dict[str, Any], cid: str) -> str:
     return (
         '<details class="exodus-chart-data"><summary>Data behind this chart: table and CSV'
         f'</summary><p><a download="{cid}.csv" href="{href}">Download the data (CSV, '
-        f"{len(rows)} rows)</a></p><div class=\"exodus-table-wrap\"><table>"
+        f"{len(rows)} rows)</a></p><div class=\"exodus-table-wrap\" tabindex=\"0\" role=\"region\" "
+        f"aria-label=\"Data for the chart: {html.escape(label)}\"><table>"
         f"<caption>Data behind the chart above</caption><thead><tr>{head}</tr></thead>"
         f"<tbody>{body}</tbody></table></div></details>"
     )
@@ -188,13 +190,29 @@ def renderer(spec: dict[str, Any], **_: Any) -> dict[str, Any]:
     }
 
 
+def _frame_html(frame) -> str:
+    """Tables without pandas' row index: its header cell is empty (an accessibility fault)
+    and the numbers 0, 1, 2 mean nothing to a reader."""
+    return frame.to_html(index=False, border=0, classes="dataframe", na_rep="")
+
+
 def enable() -> None:
-    """Register and switch on the house theme and renderer (call once per notebook)."""
+    """Register and switch on the house theme and renderer, and show DataFrames as plain
+    tables without their index (call once per notebook)."""
     alt.theme.register(THEME_NAME, enable=True)(theme)
     alt.renderers.register(RENDERER_NAME, renderer)
     alt.renderers.enable(RENDERER_NAME)
     # Data is embedded in each spec (charts are small); no data files are written beside it.
     alt.data_transformers.disable_max_rows()
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython ships with the kernel
+        return
+    shell = get_ipython()
+    if shell is not None:
+        import pandas as pd
+
+        shell.display_formatter.formatters["text/html"].for_type(pd.DataFrame, _frame_html)
 
 
 def events_layer(events, y_title: str | None = None):

@@ -133,6 +133,32 @@ def _page_context(app: Sphinx, pagename: str, templatename: str, context: dict, 
         app.add_js_file(f"{STATIC_SUBDIR}/{LOADER_FILE}", priority=901, loading_method="defer")
 
 
+# Accessibility repairs to markup that Sphinx and the theme write (found with axe-core):
+# toctree captions carry role="heading" without a level, the theme's two <aside> landmarks
+# have no names to tell them apart, and bibliography entries use a deprecated role.
+HTML_REPAIRS = [
+    (re.compile(r'(<p class="caption" role="heading")(?! aria-level)'), r'\1 aria-level="2"'),
+    (re.compile(r'<aside class="sidebar-drawer">'),
+     '<aside class="sidebar-drawer" aria-label="Chapters">'),
+    (re.compile(r'<aside class="toc-drawer'), '<aside aria-label="On this page" class="toc-drawer'),
+    # Bibliography entries: "doc-biblioentry" is deprecated and leaves the role="list"
+    # container without list items.
+    (re.compile(r'role="doc-biblioentry"'), 'role="listitem"'),
+]
+
+
+def _repair_html(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    for page in Path(app.outdir).rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        fixed = text
+        for pattern, replacement in HTML_REPAIRS:
+            fixed = pattern.sub(replacement, fixed)
+        if fixed != text:
+            page.write_text(fixed, encoding="utf-8")
+
+
 def _publish_data(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
@@ -155,4 +181,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-resolved", _strip_thebe, priority=900)
     app.connect("html-page-context", _page_context, priority=900)
     app.connect("build-finished", _publish_data)
+    app.connect("build-finished", _repair_html)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
