@@ -176,7 +176,8 @@ def test_axe_core_finds_no_accessibility_violations(browser, server, page_path):
 
     context, page, blocked, errors = open_page(browser, f"{server}/{page_path}")
     wait_for_charts(page)
-    page.evaluate("document.querySelectorAll('details.exodus-chart-data').forEach(d => d.open = true)")
+    page.evaluate("document.querySelectorAll('details.exodus-chart-data')"
+                  ".forEach(d => d.open = true)")
     results = Axe().run(page)
     context.close()
     violations = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
