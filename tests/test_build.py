@@ -223,3 +223,24 @@ def test_a_number_pointing_at_no_data_row_fails_the_build(built, tmp_path):
     result = run_build(root, "--html-only")
     assert result.returncode == 1
     assert "no data row with id 'htp_obs_does_not_exist'" in result.stderr
+
+
+def test_site_and_repository_addresses_add_sitemap_og_url_and_launch_links(built, tmp_path):
+    root = copy_project(tmp_path, with_build=True)
+    config = root / "_config.yml"
+    config.write_text(config.read_text(encoding="utf-8")
+                      .replace('exodus_site_url: ""', 'exodus_site_url: "https://example.org/r"')
+                      .replace('exodus_repository_url: ""',
+                               'exodus_repository_url: "https://github.com/owner/report"'),
+                      encoding="utf-8")
+    result = run_build(root, "--html-only")
+    assert result.returncode == 0, result.stderr
+    site = root / "_build" / "html"
+    sitemap = (site / "sitemap.xml").read_text(encoding="utf-8")
+    assert "<loc>https://example.org/r/notebooks/summary.html</loc>" in sitemap
+    page = (site / "notebooks" / "summary.html").read_text(encoding="utf-8")
+    assert 'content="https://example.org/r/notebooks/summary.html"' in page
+    assert "https://mybinder.org/v2/gh/owner/report/main?urlpath=lab/tree/" \
+           "notebooks/summary.ipynb" in page
+    assert "https://colab.research.google.com/github/owner/report/blob/main/" \
+           "notebooks/summary.ipynb" in page

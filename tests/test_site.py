@@ -198,3 +198,19 @@ def test_charts_stay_readable_in_dark_mode(browser, server):
     context.close()
     assert page_background != "rgb(255, 255, 255)", "the theme did not switch to dark"
     assert chart_backgrounds and all(b == "rgb(255, 255, 255)" for b in chart_backgrounds)
+
+
+@pytest.mark.parametrize("page_path", PAGES)
+def test_page_has_title_description_and_open_graph_tags(site, page_path):
+    html = (site / page_path).read_text(encoding="utf-8")
+    assert re.search(r"<title>[^<]{5,}</title>", html)
+    for name in ['name="description"', 'property="og:title"', 'property="og:description"',
+                 'property="og:type"']:
+        assert re.search(rf'<meta {name} content="[^"]+"', html), (page_path, name)
+
+
+def test_every_chapter_offers_its_notebook(site):
+    for nb in (ROOT / "notebooks").glob("*.ipynb"):
+        page = (site / "notebooks" / f"{nb.stem}.html").read_text(encoding="utf-8")
+        assert f'href="../_notebooks/{nb.name}" download' in page, nb.name
+        assert (site / "_notebooks" / nb.name).read_bytes() == nb.read_bytes()

@@ -7,7 +7,9 @@
   a remote URL; require.js if a notebook output ever asks for it from a CDN).
 - Registers the `{num}` role (exodus.provenance): numbers that reveal their source.
 - Converts the charts' SVG to vector PDF for the LaTeX build.
-- Publishes the data package beside the site, so every CSV is downloadable.
+- Publishes the data package beside the site, so every CSV is downloadable, and each
+  chapter's notebook, linked from the chapter.
+- Adds page descriptions and Open Graph tags, and a sitemap when the site's address is set.
 
 Why here and not in `_static/`: jupyter-book adds every file in the book's `_static/` to
 every page; the 510 KB runtime must load only where a chart is drawn.
@@ -159,6 +161,89 @@ def _repair_html(app: Sphinx, exception: Exception | None) -> None:
             page.write_text(fixed, encoding="utf-8")
 
 
+def _first_paragraph(doctree) -> str:
+    from docutils import nodes
+
+    if doctree is None:
+        return ""
+    for para in doctree.findall(nodes.paragraph):
+        text = " ".join(para.astext().split())
+        if len(text) > 40:
+            return text if len(text) <= 220 else text[:217].rsplit(" ", 1)[0] + "…"
+    return ""
+
+
+def _is_notebook(app: Sphinx, pagename: str) -> bool:
+    try:
+        return str(app.env.doc2path(pagename, base=False)).endswith(".ipynb")
+    except Exception:  # special pages (search, genindex) have no source
+        return False
+
+
+def _page_metadata(app: Sphinx, pagename: str, templatename: str, context: dict,
+                   doctree) -> None:
+    """Description and Open Graph tags on every page; notebook download and launch links on
+    every chapter. All are links or inert tags: nothing is loaded from another host."""
+    import html as html_lib
+    import re as re_lib
+
+    title = re_lib.sub(r"<[^>]+>", "", context.get("title") or app.config.project)
+    description = _first_paragraph(doctree) or app.config.project
+    tags = [
+        ("name", "description", description),
+        ("property", "og:title", title),
+        ("property", "og:description", description),
+        ("property", "og:type", "article"),
+        ("property", "og:site_name", app.config.project),
+        ("property", "og:locale", "en_GB"),
+    ]
+    site = app.config.exodus_site_url.rstrip("/")
+    if site:
+        tags.append(("property", "og:url", f"{site}/{pagename}.html"))
+    context["metatags"] = context.get("metatags", "") + "".join(
+        f'\n<meta {kind}="{name}" content="{html_lib.escape(value)}" />'
+        for kind, name, value in tags)
+    if not _is_notebook(app, pagename):
+        return
+    source = str(app.env.doc2path(pagename, base=False))
+    download = context["pathto"](f"_notebooks/{Path(source).name}", 1)
+    links = [f'<a href="{download}" download>Download this chapter as a notebook</a>']
+    repo = app.config.exodus_repository_url.rstrip("/")
+    if repo.startswith("https://github.com/"):
+        slug, branch = repo[len("https://github.com/"):], app.config.exodus_repository_branch
+        links += [
+            f'<a href="https://mybinder.org/v2/gh/{slug}/{branch}?urlpath=lab/tree/{source}" '
+            'rel="noopener noreferrer">Run it on Binder</a>',
+            f'<a href="https://colab.research.google.com/github/{slug}/blob/{branch}/{source}" '
+            'rel="noopener noreferrer">Open it in Colab</a>',
+        ]
+    context["body"] = ('<p class="exodus-page-tools">' + " · ".join(links) + "</p>\n"
+                       + context.get("body", ""))
+
+
+def _publish_notebooks_and_sitemap(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    out = Path(app.outdir)
+    target = out / "_notebooks"
+    target.mkdir(exist_ok=True)
+    for doc in app.env.found_docs:
+        source = Path(app.env.doc2path(doc))
+        if source.suffix == ".ipynb":
+            shutil.copyfile(source, target / source.name)
+    site = app.config.exodus_site_url.rstrip("/")
+    sitemap = out / "sitemap.xml"
+    if not site:
+        sitemap.unlink(missing_ok=True)
+        return
+    pages = sorted(str(p.relative_to(out)) for p in out.rglob("*.html")
+                   if not p.name.startswith("_") and p.name != "genindex.html")
+    urls = "".join(f"  <url><loc>{site}/{page}</loc></url>\n" for page in pages)
+    sitemap.write_text('<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns='
+                       '"http://www.sitemaps.org/schemas/sitemap/0.9">\n' + urls + "</urlset>\n",
+                       encoding="utf-8")
+
+
 def _publish_data(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
@@ -182,4 +267,12 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("html-page-context", _page_context, priority=900)
     app.connect("build-finished", _publish_data)
     app.connect("build-finished", _repair_html)
+    app.connect("html-page-context", _page_metadata, priority=950)
+    app.connect("build-finished", _publish_notebooks_and_sitemap)
+    # Where the site and the repository live; empty until the report is published. With a
+    # site address the build writes og:url tags and sitemap.xml; with a GitHub repository
+    # address each chapter gets Binder and Colab links.
+    app.add_config_value("exodus_site_url", "", "html")
+    app.add_config_value("exodus_repository_url", "", "html")
+    app.add_config_value("exodus_repository_branch", "main", "html")
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
