@@ -81,6 +81,12 @@ def catalogue_page(data_dir: Path) -> str:
             f"rows: {len(rows)}"
             + (f"; sources cited: {n_sources}." if n_sources else "."),
             "",
+            "```{raw} latex",
+            f"\\phantomsection\\label{{exodus-data-{Path(resource['path']).stem}}}"
+            f"\\exodusattach{{{resource['path']}}}"
+            f"{{\\texttt{{{resource['path']}}} is attached to this PDF: click to open it.}}",
+            "```",
+            "",
             "| field | type | unit | description | constraints |",
             "| --- | --- | --- | --- | --- |",
         ]

@@ -22,6 +22,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.transforms.post_transforms.images import ImageConverter
 from sphinx.util import logging
@@ -55,6 +56,57 @@ VENDORED_VEGA_VERSION = "6.2.0"  # src/exodus/static/exodus/vega.min.js, from np
 def _add_static(app: Sphinx, config: Any) -> None:
     static_root = Path(__file__).with_name("static")
     config.html_static_path = [*config.html_static_path, str(static_root)]
+    _attach_data_to_pdf(config)
+
+
+def _attach_data_to_pdf(config: Any) -> None:
+    """Make the data package available to LaTeX: the data catalogue attaches each file to
+    the PDF, and each caption's {datafile} link leads there, so a reader of the PDF can open
+    the data behind a figure from its caption."""
+    files = sorted(p for p in paths.data_dir().iterdir() if p.suffix in {".csv", ".json"})
+    config.latex_additional_files = [*config.latex_additional_files, *map(str, files)]
+    elements = dict(config.latex_elements)
+    # \exodusattach reads the file name with "_" as a plain character: attachfile2 would
+    # otherwise garble names such as hi_tech_park.csv.
+    elements["preamble"] = elements.get("preamble", "") + (
+        "\\usepackage[xetex]{attachfile2}\n"
+        "\\newcommand\\exodusattach{\\begingroup\\catcode`\\_=12 \\exodusattachinner}\n"
+        "\\newcommand\\exodusattachinner[2]{\\textattachfile{#1}{#2}\\endgroup}\n")
+    config.latex_elements = elements
+
+
+class data_file(nodes.Inline, nodes.TextElement):
+    """A file of the data package named in the text: a download link in HTML, an
+    attachment in the PDF."""
+
+
+def datafile_role(name, rawtext, text, lineno, inliner, options=None, content=None):
+    filename = text.strip()
+    if not (paths.data_dir() / filename).is_file() or "/" in filename:
+        msg = inliner.reporter.warning(f"datafile role: no file data/{filename}", line=lineno)
+        return [nodes.literal(text=f"data/{filename}")], [msg]
+    return [data_file(rawtext, f"data/{filename}", filename=filename)], []
+
+
+def _visit_datafile_html(self, node):
+    depth = self.builder.current_docname.count("/")
+    href = "../" * depth + node.astext()
+    self.body.append(f'<a class="exodus-datafile" href="{href}" download>'
+                     f"<code>{node.astext()}</code></a>")
+    raise nodes.SkipNode
+
+
+def _visit_datafile_latex(self, node):
+    # A link to the data catalogue's entry for the file, where the file itself is attached
+    # to the PDF (attaching inside a caption breaks: LaTeX typesets captions twice).
+    stem = Path(node["filename"]).stem
+    self.body.append(f"\\hyperref[exodus-data-{stem}]{{\\texttt{{{self.encode(node.astext())}}}}}")
+    raise nodes.SkipNode
+
+
+def _visit_datafile_text(self, node):
+    self.add_text(node.astext())
+    raise nodes.SkipNode
 
 
 def _forget_stale_static(app: Sphinx) -> None:
@@ -118,7 +170,7 @@ def _filter_assets(items: list, body: str, pagename: str) -> None:
 
 def _strip_thebe(app: Sphinx, doctree, docname: str) -> None:
     """Remove sphinx-thebe's inline configuration (it names a remote Binder repository)."""
-    from docutils import nodes
+
 
     for node in list(doctree.findall(nodes.raw)):
         if "x-thebe-config" in node.astext() or "kernelName =" in node.astext():
@@ -162,7 +214,7 @@ def _repair_html(app: Sphinx, exception: Exception | None) -> None:
 
 
 def _first_paragraph(doctree) -> str:
-    from docutils import nodes
+
 
     if doctree is None:
         return ""
@@ -260,6 +312,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     from exodus import provenance
 
     provenance.setup(app)
+    app.add_role("datafile", datafile_role)
+    app.add_node(data_file, html=(_visit_datafile_html, None),
+                 latex=(_visit_datafile_latex, None), text=(_visit_datafile_text, None))
     app.add_post_transform(SvgToPdf)
     app.connect("config-inited", _add_static)
     app.connect("builder-inited", _forget_stale_static)
