@@ -17,20 +17,10 @@ from exodus import build
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = "notebooks/hi_tech_park_rise.ipynb"
-COPIED = ["_config.yml", "_toc.yml", "CITATION.cff", "book", "notebooks", "data", "src",
-          "requirements.txt",
-          "pyproject.toml"]
 
 
 def copy_project(target: Path, with_build: bool = False) -> Path:
-    for name in COPIED:
-        src = ROOT / name
-        dst = target / name
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        if src.is_dir():
-            shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__", "_generated"))
-        else:
-            shutil.copyfile(src, dst)
+    build.copy_project(ROOT, target)
     if with_build:
         (target / "_build").mkdir()
         for name in ["html", "pdf"]:

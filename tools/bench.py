@@ -27,10 +27,9 @@ import threading
 import time
 from pathlib import Path
 
+from exodus import build
+
 ROOT = Path(__file__).resolve().parents[1]
-COPIED = ["_config.yml", "_toc.yml", "CITATION.cff", "book", "notebooks", "data", "src",
-          "requirements.txt",
-          "pyproject.toml"]
 RUNS_BUILD = int(os.environ.get("BENCH_RUNS_BUILD", "3"))
 RUNS_FAST = int(os.environ.get("BENCH_RUNS_FAST", "5"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -39,13 +38,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 
 
 def copy_project(target: Path) -> Path:
-    for name in COPIED:
-        src, dst = ROOT / name, target / name
-        if src.is_dir():
-            shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__", "_generated"))
-        else:
-            shutil.copyfile(src, dst)
-    return target
+    return build.copy_project(ROOT, target)
 
 
 def timed(cmd: list[str], root: Path, env_extra: dict | None = None) -> float:

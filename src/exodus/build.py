@@ -40,6 +40,23 @@ SOURCE_GLOBS = ["_config.yml", "_toc.yml", "CITATION.cff", "book/**/*", "noteboo
 JB_STRICT = ["-W", "-n", "--keep-going"]
 
 
+# What a copy of the project needs in order to build (tests and the benchmark build copies).
+PROJECT_FILES = ["_config.yml", "_toc.yml", "CITATION.cff", "book", "notebooks", "data", "src",
+                 "requirements.txt", "pyproject.toml"]
+
+
+def copy_project(source: Path, target: Path) -> Path:
+    """Copy the files a build needs (not `_build/`, not generated pages) to `target`."""
+    for name in PROJECT_FILES:
+        src, dst = source / name, target / name
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_dir():
+            shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__", "_generated"))
+        else:
+            shutil.copyfile(src, dst)
+    return target
+
+
 class BuildError(RuntimeError):
     """The build failed; the message says where and why. Nothing was published."""
 

@@ -15,7 +15,6 @@ import json
 import os
 import warnings
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -282,11 +281,6 @@ def _record_dependency(path: Path) -> None:
     if log:
         with open(log, "a", encoding="utf-8") as fh:
             fh.write(str(path.resolve()) + "\n")
-
-
-@cache
-def _descriptor_cached(data_dir: str) -> dict:
-    return _descriptor(Path(data_dir))
 
 
 def load(name: str, data_dir: Path | None = None) -> pd.DataFrame:

@@ -170,8 +170,6 @@ def _filter_assets(items: list, body: str, pagename: str) -> None:
 
 def _strip_thebe(app: Sphinx, doctree, docname: str) -> None:
     """Remove sphinx-thebe's inline configuration (it names a remote Binder repository)."""
-
-
     for node in list(doctree.findall(nodes.raw)):
         if "x-thebe-config" in node.astext() or "kernelName =" in node.astext():
             node.parent.remove(node)
