@@ -35,14 +35,13 @@ import yaml
 from exodus import bib, catalogue, data, paths
 
 PDF_NAME = "belarus-tech-exodus.pdf"
-SOURCE_GLOBS = ["_config.yml", "_toc.yml", "CITATION.cff", "book/**/*", "notebooks/**/*.ipynb",
-                "data/**/*", "src/exodus/**/*", "requirements.txt"]
 JB_STRICT = ["-W", "-n", "--keep-going"]
 
-
-# What a copy of the project needs in order to build (tests and the benchmark build copies).
+# Everything a build reads: what a copy of the project needs (tests and the benchmark build
+# copies), and what the "up to date" hash covers. Folders have no dot in their names.
 PROJECT_FILES = ["_config.yml", "_toc.yml", "CITATION.cff", "book", "notebooks", "data", "src",
                  "requirements.txt", "pyproject.toml"]
+SOURCE_GLOBS = [name if "." in name else f"{name}/**/*" for name in PROJECT_FILES]
 
 
 def copy_project(source: Path, target: Path) -> Path:

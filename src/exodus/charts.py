@@ -19,10 +19,13 @@ it raises, so an inaccessible chart cannot reach the book.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import html
+import io
 import json
 from typing import Any
+from urllib.parse import quote
 
 import altair as alt
 import vl_convert as vlc
@@ -116,9 +119,6 @@ def chart_data(spec: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _csv_text(rows: list[dict[str, Any]]) -> str:
-    import csv
-    import io
-
     out = io.StringIO()
     if rows:
         writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
@@ -133,8 +133,6 @@ def data_block(spec: dict[str, Any], cid: str) -> str:
     For readers who cannot or would rather not read the chart, and for anyone who wants the
     numbers: the CSV is a data: link, so the download works offline and from disk.
     """
-    from urllib.parse import quote
-
     rows = chart_data(spec)
     if not rows:
         return ""

@@ -11,8 +11,11 @@ built on invalid data.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
+import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,10 +95,11 @@ def _file_problems(data_dir: Path, resource: dict) -> list[Problem]:
 
 
 def _header_problems(rel: str, text: str, declared: list[str]) -> list[Problem]:
-    """The header must list the declared columns, in order: say exactly what differs."""
-    import csv
-    import io
+    """The header must list the declared columns, in order: say exactly what differs.
 
+    Only a file whose header matches exactly goes on to Frictionless, so header faults are
+    reported here, column by column, and never as Frictionless label errors.
+    """
     header = next(csv.reader(io.StringIO(text)), [])
     found = []
     for col in declared:
@@ -146,25 +150,16 @@ def _problem_from(rel: str, err) -> Problem:
         column = "source_id"
     if err.type in {"extra-cell", "missing-cell", "blank-row"} or not column:
         column = None
-    if err.type in {"missing-label", "extra-label", "incorrect-label", "blank-label",
-                    "duplicate-label"}:
-        line = 1
-        column = getattr(err, "label", None) or column
     note = getattr(err, "note", "") or err.message
     if err.type == "constraint-error":
         note = _constraint_message(err, note)
     elif err.type == "type-error":
-        import re
-
         kind = re.search(r'type is "(\w+)', note)
         expected = {"number": "a number", "integer": "a whole number", "boolean":
                     "true or false", "date": "a date in the form YYYY-MM-DD"}.get(
             kind.group(1) if kind else "", note)
         note = f"'{getattr(err, 'cell', '')}' is not {expected}"
     messages = {
-        "extra-label": f"column '{column}' is not declared in datapackage.json",
-        "missing-label": f"missing column '{column}' (declared in datapackage.json)",
-        "incorrect-label": f"header does not match the declared column ({note})",
         "type-error": f"{note}",
         "constraint-error": f"{note}",
         "primary-key": f"duplicate key ({note}); every row needs its own id",
@@ -180,8 +175,6 @@ def _problem_from(rel: str, err) -> Problem:
 
 def _constraint_message(err, note: str) -> str:
     """Say in words what a Frictionless constraint note means for this cell."""
-    import re
-
     cell = getattr(err, "cell", "")
     match = re.match(r'constraint "(\w+)" is "(.*)"', note)
     if not match:

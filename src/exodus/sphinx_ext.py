@@ -17,6 +17,7 @@ every page; the 510 KB runtime must load only where a chart is drawn.
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 from pathlib import Path
@@ -212,8 +213,6 @@ def _repair_html(app: Sphinx, exception: Exception | None) -> None:
 
 
 def _first_paragraph(doctree) -> str:
-
-
     if doctree is None:
         return ""
     for para in doctree.findall(nodes.paragraph):
@@ -234,10 +233,7 @@ def _page_metadata(app: Sphinx, pagename: str, templatename: str, context: dict,
                    doctree) -> None:
     """Description and Open Graph tags on every page; notebook download and launch links on
     every chapter. All are links or inert tags: nothing is loaded from another host."""
-    import html as html_lib
-    import re as re_lib
-
-    title = re_lib.sub(r"<[^>]+>", "", context.get("title") or app.config.project)
+    title = re.sub(r"<[^>]+>", "", context.get("title") or app.config.project)
     description = _first_paragraph(doctree) or app.config.project
     tags = [
         ("name", "description", description),
@@ -251,7 +247,7 @@ def _page_metadata(app: Sphinx, pagename: str, templatename: str, context: dict,
     if site:
         tags.append(("property", "og:url", f"{site}/{pagename}.html"))
     context["metatags"] = context.get("metatags", "") + "".join(
-        f'\n<meta {kind}="{name}" content="{html_lib.escape(value)}" />'
+        f'\n<meta {kind}="{name}" content="{html.escape(value)}" />'
         for kind, name, value in tags)
     if not _is_notebook(app, pagename):
         return
