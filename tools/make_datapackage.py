@@ -13,6 +13,9 @@ import json
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+from exodus.safe import URL_PATTERN  # noqa: E402  (one pattern for the data and the pages)
+
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = ROOT / "data" / "datapackage.json"
 
@@ -115,7 +118,7 @@ def sources_resource():
                 field("publisher", "string", "Publisher or organisation.", required=True),
                 field("author", "string", "Author(s) where named."),
                 field("url", "string", "Address of the original publication.", required=True,
-                      pattern=r"^https?://\S+$"),
+                      pattern=URL_PATTERN),
                 field("date_published", "string", "ISO 8601 (YYYY, YYYY-MM or YYYY-MM-DD).",
                       required=True, pattern=DATE_PATTERN),
                 field("date_accessed", "date", "When we read it.", required=True),

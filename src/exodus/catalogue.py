@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
-from exodus import paths
+from exodus import paths, safe
 
 GENERATED = Path("book") / "_generated"
 KIND_LABELS = {
@@ -31,7 +32,8 @@ KIND_LABELS = {
 
 
 def _cell(text: object) -> str:
-    return " ".join(str(text).replace("|", "\\|").split())
+    """Data text for a table cell or a heading: literal characters only (exodus.safe)."""
+    return safe.md(text)
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -47,12 +49,21 @@ def _constraints(field: dict) -> str:
         elif key == "unique" and value:
             parts.append("unique")
         elif key == "enum":
-            parts.append("one of: " + ", ".join(f"`{v}`" for v in value))
+            parts.append("one of: " + ", ".join(safe.code(v) for v in value))
         elif key == "pattern":
-            parts.append(f"pattern `{value}`")
+            parts.append(f"pattern {safe.code(value)}")
         elif key in {"minimum", "maximum", "maxLength"}:
-            parts.append(f"{key} {value}")
+            parts.append(_cell(f"{key} {value}"))
     return "; ".join(parts)
+
+
+def _file_name(rel: str) -> str:
+    """A dataset's file name, which the page puts into a download role and into LaTeX: it
+    must be a plain name (the data validation says the same, with the file named)."""
+    if not re.fullmatch(safe.DATA_FILE_PATTERN, rel):
+        raise ValueError(f"data file name {rel[:60]!r} is not a plain lower-case name "
+                         "ending in .csv")
+    return rel
 
 
 def catalogue_page(data_dir: Path) -> str:
@@ -70,10 +81,11 @@ def catalogue_page(data_dir: Path) -> str:
         "",
     ]
     for resource in descriptor["resources"]:
+        resource = {**resource, "path": _file_name(resource["path"])}
         rows = _rows(data_dir / resource["path"])
         n_sources = len({r.get("source_id") for r in rows if r.get("source_id")})
         out += [
-            f"## {resource['title']}",
+            f"## {_cell(resource['title'])}",
             "",
             _cell(resource.get("description", "")),
             "",
@@ -91,8 +103,9 @@ def catalogue_page(data_dir: Path) -> str:
             "| --- | --- | --- | --- | --- |",
         ]
         for f in resource["schema"]["fields"]:
-            out.append(f"| `{f['name']}` | {f['type']} | {_cell(f.get('unit', ''))} | "
-                       f"{_cell(f.get('description', ''))} | {_cell(_constraints(f))} |")
+            out.append(f"| {safe.code(f['name'])} | {_cell(f['type'])} | "
+                       f"{_cell(f.get('unit', ''))} | {_cell(f.get('description', ''))} | "
+                       f"{_constraints(f)} |")
         out.append("")
     return "\n".join(out) + "\n"
 
@@ -112,18 +125,17 @@ def sources_page(data_dir: Path) -> str:
         "",
         "| kind of source | sources |",
         "| --- | --- |",
-        *[f"| {KIND_LABELS.get(k, k)} | {n} |" for k, n in sorted(counts.items())],
+        *[f"| {_cell(KIND_LABELS.get(k, k))} | {n} |" for k, n in sorted(counts.items())],
         "",
     ]
     for kind in sorted(counts):
-        out += [f"## {KIND_LABELS.get(kind, kind)}", "",
+        out += [f"## {_cell(KIND_LABELS.get(kind, kind))}", "",
                 "| id | publisher | title | published | language | method and possible bias |",
                 "| --- | --- | --- | --- | --- | --- |"]
         for r in (s for s in sources if s["source_kind"] == kind):
-            title = _cell(r["title"]).replace("[", "(").replace("]", ")")
-            out.append(f"| `{r['source_id']}` | {_cell(r['publisher'])} | "
-                       f"[{title}]({r['url']}) | {r['date_published']} | {r['language']} | "
-                       f"{_cell(r['method_note'])} |")
+            out.append(f"| {safe.code(r['source_id'])} | {_cell(r['publisher'])} | "
+                       f"{safe.link(r['title'], r['url'])} | {_cell(r['date_published'])} | "
+                       f"{_cell(r['language'])} | {_cell(r['method_note'])} |")
         out.append("")
     return "\n".join(out) + "\n"
 

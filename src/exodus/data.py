@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from exodus import paths
+from exodus import paths, safe
 
 DESCRIPTOR = "datapackage.json"
 # Files in data/ that are not datasets.
@@ -226,11 +226,64 @@ def _row_rules(data_dir: Path, resource: dict) -> list[Problem]:
     return problems
 
 
+def _read_rows(data_dir: Path, rel: str) -> list[dict[str, str]]:
+    with open(data_dir / rel, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _text_problems(data_dir: Path, resource: dict) -> list[Problem]:
+    """Data text must be printable: a control character is refused with its cell named."""
+    rel = resource["path"]
+    found = []
+    for index, row in enumerate(_read_rows(data_dir, rel)):
+        for column, cell in row.items():
+            problem = safe.text_problem(cell) if isinstance(cell, str) and column else None
+            if problem:
+                found.append(Problem(rel, problem, line=index + 2, column=column))
+    return found
+
+
+def _package_rules(data_dir: Path, resources: dict[str, dict], names: list[str]) -> list[Problem]:
+    """Rules across files: plain file names, and row ids unique in the whole package.
+
+    A number's provenance note is looked up by its row id alone, so an id used in two files
+    would let one row pass for another; the build refuses it.
+    """
+    found = []
+    seen: dict[str, tuple[str, int]] = {}
+    for name in names:
+        rel = resources[name]["path"]
+        fields = [f["name"] for f in resources[name]["schema"]["fields"]]
+        if "id" not in fields:
+            continue
+        for index, row in enumerate(_read_rows(data_dir, rel)):
+            row_id = row.get("id") or ""
+            if not row_id:
+                continue
+            if row_id in seen and seen[row_id][0] != rel:
+                other, other_line = seen[row_id]
+                found.append(Problem(rel, f"id '{row_id}' is already used in data/{other}, "
+                                          f"line {other_line}; ids must be unique in the "
+                                          "whole package", line=index + 2, column="id"))
+            seen.setdefault(row_id, (rel, index + 2))
+    return found
+
+
+def _path_problems(resources: dict[str, dict]) -> list[Problem]:
+    return [Problem(DESCRIPTOR, f"resource '{name}' has the path {r.get('path')!r}; a dataset "
+                                "must be a plain lower-case file name ending in .csv")
+            for name, r in resources.items()
+            if not re.fullmatch(safe.DATA_FILE_PATTERN, str(r.get("path", "")))]
+
+
 def problems(data_dir: Path | None = None, names: list[str] | None = None) -> list[Problem]:
     """Every problem in the package (or in the named datasets and the source register)."""
     data_dir = Path(data_dir) if data_dir else paths.data_dir()
     descriptor = _descriptor(data_dir)
     resources = _resources(descriptor)
+    bad_paths = _path_problems(resources)
+    if bad_paths:
+        return bad_paths
     if names is None:
         found = _undeclared(data_dir, descriptor)
         wanted = list(resources)
@@ -254,6 +307,9 @@ def problems(data_dir: Path | None = None, names: list[str] | None = None) -> li
     found.extend(_frictionless_problems(data_dir, descriptor, file_ok))
     for name in file_ok:
         found.extend(_row_rules(data_dir, resources[name]))
+        found.extend(_text_problems(data_dir, resources[name]))
+    if names is None:
+        found.extend(_package_rules(data_dir, resources, file_ok))
     return found
 
 

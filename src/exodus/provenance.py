@@ -26,6 +26,10 @@ logger = logging.getLogger(__name__)
 ROLE = re.compile(r"^(?P<display>.*?)\s*<(?P<ref>[^<>]+)>$", re.S)
 
 
+class DuplicateId(ValueError):
+    """Two data rows share an id, so a number's provenance would be ambiguous."""
+
+
 class provenance_number(nodes.Inline, nodes.TextElement):
     """A number with its provenance (a note shown on hover and focus in HTML)."""
 
@@ -41,6 +45,12 @@ def _rows(data_dir: str) -> tuple[dict[str, dict], dict[str, dict]]:
             continue
         with open(root / resource["path"], encoding="utf-8", newline="") as fh:
             for row in csv.DictReader(fh):
+                if row["id"] in rows:
+                    # Never let one row pass for another: the data validation refuses this
+                    # too, with both lines named.
+                    raise DuplicateId(f"row id {row['id']!r} is in both data/"
+                                      f"{rows[row['id']]['_dataset']} and data/"
+                                      f"{resource['path']}; ids must be unique")
                 rows[row["id"]] = {**row, "_dataset": resource["path"]}
     with open(root / "sources.csv", encoding="utf-8", newline="") as fh:
         sources = {r["source_id"]: r for r in csv.DictReader(fh)}
@@ -69,6 +79,9 @@ def num_role(name, rawtext, text, lineno, inliner, options=None, content=None):
     display, ref = match.group("display"), match.group("ref").strip()
     try:
         note = describe(ref)
+    except DuplicateId as err:
+        msg = inliner.reporter.error(f"num role: {err}", line=lineno)
+        return [nodes.Text(display)], [msg]
     except KeyError:
         msg = inliner.reporter.warning(f"num role: no data row with id {ref!r}", line=lineno)
         return [nodes.Text(display)], [msg]

@@ -7,10 +7,21 @@ it with `{glue:md}` in MyST format, keeps all three tied to the same row.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from IPython.display import Markdown
 from myst_nb import glue
+
+from exodus import safe
+
+ID = re.compile(r"[a-z0-9][a-z0-9_]*")
+
+
+def plain(value: object) -> str:
+    """Data text (a claim, an explanation, a name) for a glued sentence: literal characters,
+    never markup. Every data field a sentence quotes goes through this (exodus.safe)."""
+    return safe.md(value)
 
 
 def cite(source_ids: str | Iterable[str]) -> str:
@@ -18,6 +29,9 @@ def cite(source_ids: str | Iterable[str]) -> str:
     ids = [source_ids] if isinstance(source_ids, str) else list(dict.fromkeys(source_ids))
     if not ids:
         raise ValueError("cite() needs at least one source id")
+    bad = [i for i in ids if not ID.fullmatch(str(i))]
+    if bad:
+        raise ValueError(f"not a source id: {bad[0]!r}")
     return "{cite:p}`" + ",".join(ids) + "`"
 
 
@@ -33,6 +47,8 @@ def value(row, decimals: int = 0, scale: float = 1.0, column: str = "value") -> 
     `scale` converts units for the sentence (for example 1/1000 for millions to billions);
     `column` names another numeric column of the same row (for example `sample_size`).
     """
+    if not ID.fullmatch(str(row["id"])):
+        raise ValueError(f"not a row id: {row['id']!r}")
     return f"{{num}}`{number(row[column] * scale, decimals)} <{row['id']}>`"
 
 
