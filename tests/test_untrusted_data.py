@@ -190,14 +190,14 @@ def planted(tmp_path_factory):
             row["url"] += ")[x](javascript:window.__pwned=1)"
 
     def claims(rows):
-        for kind, row in zip(kinds, rows):
+        for kind, row in zip(kinds, rows, strict=False):
             row["verdict"] = "contradicted"
             row["claim_excerpt"] = _payload(kind, canary)
             row["explanation"] = _payload(kind, canary)
 
     def exports(rows):
         chosen = [row for row in rows if row["indicator"] == "exports"]
-        for kind, row in zip(kinds * 3, chosen):
+        for kind, row in zip(kinds * 3, chosen, strict=False):
             row["quote"] = _payload(kind, canary)
 
     _rewrite_csv(root / "data" / "sources.csv", sources)
