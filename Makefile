@@ -10,7 +10,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: book test validate bench setup venv system-deps system-deps-test clean lint help
+.PHONY: book test validate bench setup venv system-deps system-deps-test clean distclean lint help
 
 help:
 	@echo "make book      build the report: _build/html and _build/pdf/belarus-tech-exodus.pdf"
@@ -53,5 +53,10 @@ lint: $(STAMP)
 bench: $(STAMP) system-deps-test
 	$(PY) tools/bench.py
 
+# Scratch space only: the published site and PDF stay (a build never needs this; it
+# discards its own scratch space, also after a killed build).
 clean:
+	rm -rf _build/work _build/stage _build/state.json
+
+distclean: clean
 	rm -rf _build

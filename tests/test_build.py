@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -178,19 +182,117 @@ def test_executing_again_gives_identical_outputs(tmp_path, notebook):
     assert fresh == committed
 
 
-def test_two_clean_html_builds_are_identical(built, tmp_path):
-    roots = []
-    for name in ["a", "b"]:
-        root = copy_project(tmp_path / name)
-        (root / "_build").mkdir()
-        shutil.copyfile(ROOT / "_build" / "state.json", root / "_build" / "state.json")
-        result = run_build(root, "--html-only")
-        assert result.returncode == 0, result.stderr
-        roots.append(root / "_build" / "html")
-    pages = sorted(p.relative_to(roots[0]) for p in roots[0].rglob("*.html"))
-    assert pages
-    for page in pages:
-        assert (roots[0] / page).read_bytes() == (roots[1] / page).read_bytes(), page
+def _start_build(root: Path) -> subprocess.Popen:
+    env = {**os.environ, "EXODUS_ROOT": str(root)}
+    return subprocess.Popen([sys.executable, "-m", "exodus.build"], cwd=root, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def _kill_when(process: subprocess.Popen, marker: str, delay: float) -> str:
+    """SIGKILL the build `delay` seconds after it prints `marker`; return what it printed."""
+    out = []
+    for line in process.stdout:
+        out.append(line)
+        if marker in line:
+            time.sleep(delay)
+            process.kill()
+            break
+    process.wait(timeout=60)
+    assert process.returncode == -signal.SIGKILL, "".join(out)
+    return "".join(out)
+
+
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _source_digest(root: Path) -> str:
+    return tree_digest(root / "notebooks") + tree_digest(root / "data")
+
+
+def test_killed_builds_leave_everything_as_it_was_and_the_next_build_gives_the_same_bytes(
+        built, tmp_path):
+    """Kill the build in its HTML phase, then in its PDF phase. Each time the last good
+    site and PDF and the source tree stay as they were and no child keeps running; the
+    next build then succeeds, and gives the very bytes of the main build (a build in
+    another folder, after two killed ones: same inputs, same bytes, no local paths)."""
+    root = copy_project(tmp_path / "project", with_build=True)
+    state_path = root / "_build" / "state.json"
+    state = json.loads(state_path.read_text())
+    state["published"] = {}  # the notebooks are fresh: the books must be built again
+    state_path.write_text(json.dumps(state))
+    html_before = tree_digest(root / "_build" / "html")
+    pdf_before = (root / "_build" / "pdf" / build.PDF_NAME).read_bytes()
+    source_before = _source_digest(root)
+    lock = root / "_build" / ".build.lock"
+
+    for marker, delay in [("--builder html", 3.0), ("--builder pdflatex", 6.0)]:
+        printed = _kill_when(_start_build(root), marker, delay)
+        assert "published" not in printed
+        children = json.loads(lock.read_text())["children"]
+        assert children, "the lock names the running child's process group"
+        deadline = time.monotonic() + 10
+        while not all(not _group_alive(g) for g in children) and \
+                time.monotonic() < deadline:
+            time.sleep(0.2)
+        # jupyter-book dies with the build; anything below it is stopped by the next build.
+        assert not any(_group_alive(g) for g in children[:1])
+        assert tree_digest(root / "_build" / "html") == html_before
+        assert (root / "_build" / "pdf" / build.PDF_NAME).read_bytes() == pdf_before
+        assert _source_digest(root) == source_before
+
+    result = run_build(root)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "executing" not in result.stdout
+    assert not any(_group_alive(g) for g in children)
+    assert _source_digest(root) == source_before
+    ours, main = root / "_build" / "html", ROOT / "_build" / "html"
+    files = sorted(p.relative_to(main) for p in main.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(ours) for p in ours.rglob("*") if p.is_file())
+    different = [f for f in files if (main / f).read_bytes() != (ours / f).read_bytes()]
+    assert different == []
+    assert (root / "_build" / "pdf" / build.PDF_NAME).read_bytes() == \
+        (ROOT / "_build" / "pdf" / build.PDF_NAME).read_bytes()
+
+
+def test_removed_text_leaves_the_search_index(built, tmp_path):
+    """An edit and its undoing give the bytes of a build that never saw the edit."""
+    root = copy_project(tmp_path, with_build=True)
+    intro = root / "book" / "intro.md"
+    original = intro.read_text(encoding="utf-8")
+    intro.write_text(original + "\nZyxwordonlyhere appears once.\n", encoding="utf-8")
+    assert run_build(root, "--html-only").returncode == 0
+    index = root / "_build" / "html" / "searchindex.js"
+    assert "zyxwordonlyher" in index.read_text(encoding="utf-8")
+    intro.write_text(original, encoding="utf-8")
+    assert run_build(root, "--html-only").returncode == 0
+    assert index.read_bytes() == (ROOT / "_build" / "html" / "searchindex.js").read_bytes()
+
+
+def test_a_failed_build_leaves_the_notebooks_as_they_were(built, tmp_path):
+    """Notebooks execute in a scratch copy and come back only when the whole build works."""
+    root = copy_project(tmp_path, with_build=True)
+    before = _source_digest(root)
+    path = root / "data" / "hi_tech_park.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    row = next(i for i, line in enumerate(lines) if ",exports," in line)
+    cells = next(csv.reader([lines[row]]))
+    cells[header.index("value")] = str(float(cells[header.index("value")]) + 1)
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow(cells)
+    lines[row] = out.getvalue().rstrip("\n")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with open(root / "book" / "intro.md", "a", encoding="utf-8") as fh:
+        fh.write("\nSee {numref}`fig-that-does-not-exist`.\n")
+    result = run_build(root, "--html-only")
+    assert result.returncode == 1
+    assert f"executing {NOTEBOOK}" in result.stdout  # it ran, on the changed data
+    assert tree_digest(root / "notebooks") == before[:64]
 
 
 def test_changed_static_file_reaches_the_published_site(built, tmp_path):

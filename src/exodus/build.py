@@ -5,9 +5,16 @@ Why a build script around jupyter-book:
 - jupyter-book's execution cache is keyed on notebook code only, so a changed CSV or helper
   module would not re-execute anything. Here each notebook's cache key covers its code, the
   data files it actually read (the data loader logs them), the helper package and the pins.
-- A failed build must never leave a half-written report where the last good one was. The
-  books are built in `_build/work/`; only when HTML *and* PDF succeed are they published to
-  `_build/html/` (swapped in with one atomic rename) and `_build/pdf/` (atomic replace).
+- A failed or killed build must never leave a half-written report where the last good one
+  was, nor change the source tree. Notebooks are executed in a scratch copy of the project
+  (`_build/stage/`) and the books are built from it, from scratch, in `_build/work/`; only
+  when HTML *and* PDF succeed are they published to `_build/html/` (swapped in with one
+  atomic rename) and `_build/pdf/` (atomic replace), and the executed notebooks written
+  back. One lock (`_build/.build.lock`) admits one build at a time; children run in their
+  own process group, die with the build, and are stopped by the next build if they outlive
+  it.
+- Same inputs, same bytes: every build of the books is a clean one, and the PDF takes its
+  dates from the edition date (`SOURCE_DATE_EPOCH`).
 - The strict build is the gate: warnings are errors (`-W -n --keep-going`), a notebook that
   raises stops the build with its name, and invalid data stops it before anything runs.
 
@@ -17,13 +24,16 @@ Usage: python -m exodus.build [--html-only] [--force]
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ctypes
 import ctypes.util
+import datetime
 import fcntl
 import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -189,43 +199,134 @@ def _short_error(err) -> str:
     return "\n".join(lines[-25:])
 
 
-def execute_changed(root: Path, state: dict, force: bool = False) -> list[Path]:
-    cache = state.setdefault("notebooks", {})
-    executed = []
-    for nb_path in toc_notebooks(root):
-        rel = str(nb_path.relative_to(root))
-        entry = cache.get(rel, {})
-        deps = entry.get("deps", [])
-        fresh = (not force and entry.get("key") == _cache_key(root, nb_path, deps)
-                 and entry.get("nb_sha") == sha256_file(nb_path))
-        if fresh:
-            continue
-        log(f"executing {rel}")
-        started = time.perf_counter()
-        deps = execute_notebook(root, nb_path)
-        cache[rel] = {"key": _cache_key(root, nb_path, deps), "deps": deps,
-                      "nb_sha": sha256_file(nb_path)}
-        log(f"executed {rel} in {time.perf_counter() - started:.1f} s (read: "
-            f"{', '.join(deps) or 'no data files'})")
-        executed.append(nb_path)
-    return executed
-
-
 # ---------------------------------------------------------------- building and publishing
 
 
-# Files whose change must rewrite every page: static assets (pages carry their checksums)
-# and the extension that decides which assets a page loads.
-ASSET_GLOBS = ["book/_static/**/*", "src/exodus/static/**/*", "src/exodus/sphinx_ext.py"]
+# The edition date (`today` in _config.yml) stands for "now" in every output: TeX and
+# xdvipdfmx take the PDF's dates and /ID from SOURCE_DATE_EPOCH, and FORCE_SOURCE_DATE makes
+# the file dates that attachfile2 embeds for the attached data files the same date too.
+def source_date_epoch(root: Path) -> int:
+    config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
+    today = str(config["sphinx"]["config"]["today"])
+    return int(datetime.datetime.strptime(today, "%Y-%m-%d")
+               .replace(tzinfo=datetime.UTC).timestamp())
 
 
-def jupyter_book(root: Path, work: Path, builder: str, rewrite_all: bool = False) -> None:
+@contextlib.contextmanager
+def _env(**values: str):
+    before = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in before.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child, before exec
+    """In a child: be killed when the build dies, however it dies (even by SIGKILL)."""
+    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() == 1:  # the build died before prctl took effect
+        os._exit(1)
+
+
+class BuildLock:
+    """One build at a time, and recovery from one that was killed.
+
+    The lock is an flock on `_build/.build.lock`, which the kernel releases when the holder
+    dies, so a stale lock never blocks. The file records the holder's PID and the process
+    group of its current child (jupyter-book, with Sphinx and LaTeX below it). The next build
+    reads it: if the recorded build is gone, any of its children still running are killed
+    before anything else starts, so two builds never write into the same folders.
+    """
+
+    def __init__(self, build_dir: Path):
+        self.path = build_dir / ".build.lock"
+        self.handle = None
+
+    def __enter__(self) -> BuildLock:
+        self.handle = open(self.path, "a+", encoding="utf-8")
+        try:
+            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log(f"another build is running ({self._recorded().get('pid', '?')}); waiting for it")
+            fcntl.flock(self.handle, fcntl.LOCK_EX)
+        previous = self._recorded()
+        for group in previous.get("children", []):
+            try:
+                os.killpg(group, signal.SIGKILL)
+                log(f"stopped process group {group} left by a build that did not finish")
+            except (ProcessLookupError, PermissionError):
+                pass
+        self.record([])
+        return self
+
+    def _recorded(self) -> dict:
+        self.handle.seek(0)
+        try:
+            return json.loads(self.handle.read() or "{}")
+        except json.JSONDecodeError:
+            return {}
+
+    def record(self, children: list[int]) -> None:
+        self.handle.seek(0)
+        self.handle.truncate()
+        self.handle.write(json.dumps({"pid": os.getpid(), "children": children}))
+        self.handle.flush()
+
+    def __exit__(self, *exc) -> None:
+        self.handle.seek(0)
+        self.handle.truncate()
+        self.handle.close()
+
+
+_LOCK: list[BuildLock] = []
+
+
+def run_child(cmd: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """Run a child in its own process group, tied to the build: it dies with the build."""
+    child = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, start_new_session=True,
+                             preexec_fn=_die_with_parent)
+    if _LOCK:
+        _LOCK[-1].record([child.pid])
+    try:
+        output, errors = child.communicate()
+    finally:
+        # Also on an interrupt or SIGTERM: take the whole group (latexmk, xelatex) down.
+        try:
+            os.killpg(child.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        child.wait()
+        if _LOCK:
+            _LOCK[-1].record([])
+    return subprocess.CompletedProcess(cmd, child.returncode, output, errors)
+
+
+def jupyter_book(root: Path, work: Path, builder: str) -> None:
+    """A fresh, strict build of `root` into `work` (which the caller has emptied).
+
+    Always from scratch: an incremental Sphinx build keeps words of removed text in the
+    search index and links assets differently, so a clean build is the only one whose bytes
+    depend on the inputs alone.
+    """
     exe = Path(sys.executable).with_name("jupyter-book")
     cmd = [str(exe), "build", str(root), "--path-output", str(work), "--builder", builder,
-           *JB_STRICT, *(["--all"] if rewrite_all else [])]
+           *JB_STRICT]
     log(f"jupyter-book build --builder {builder} (strict)")
-    result = subprocess.run(cmd, cwd=root, capture_output=True, text=True)
+    env = {**os.environ, "SOURCE_DATE_EPOCH": str(source_date_epoch(root)),
+           "FORCE_SOURCE_DATE": "1", "PYTHONHASHSEED": "0"}
+    result = run_child(cmd, root, env)
     if result.returncode != 0:
+        # Sphinx writes its warnings (the cause) to stderr and its progress to stdout.
         tail = "\n".join((result.stdout + result.stderr).splitlines()[-40:])
         raise BuildError(f"the {builder} build failed; nothing was published.\n{tail}")
 
@@ -273,12 +374,47 @@ def publish(build: Path, work: Path, html: bool, pdf: bool) -> None:
         log(f"published {out / PDF_NAME}")
 
 
+def _is_fresh(root: Path, nb_path: Path, state: dict) -> bool:
+    entry = state.get("notebooks", {}).get(str(nb_path.relative_to(root)), {})
+    return (entry.get("key") == _cache_key(root, nb_path, entry.get("deps", []))
+            and entry.get("nb_sha") == sha256_file(nb_path))
+
+
+def _write_back(stage: Path, root: Path, rel: str) -> None:
+    """Put an executed notebook from the scratch copy into the source tree, atomically."""
+    new, old = stage / rel, root / rel
+    if old.is_file() and old.read_bytes() == new.read_bytes():
+        return
+    tmp = old.with_suffix(".ipynb.tmp")
+    shutil.copyfile(new, tmp)
+    os.replace(tmp, old)
+
+
+def _sync_generated(stage: Path, root: Path) -> None:
+    """Keep the generated pages in the source tree too (ignored by git), for previews."""
+    src, dst = stage / catalogue.GENERATED, root / catalogue.GENERATED
+    dst.mkdir(parents=True, exist_ok=True)
+    for path in sorted(src.iterdir()):
+        target = dst / path.name
+        if not target.is_file() or target.read_bytes() != path.read_bytes():
+            shutil.copyfile(path, target)
+
+
 def build(html_only: bool = False, force: bool = False) -> int:
+    """Validate, execute what changed, build and publish; see the module's docstring.
+
+    Everything is done in scratch space under `_build/`: the project is copied to
+    `_build/stage`, changed notebooks are executed there, and the books are built from it
+    into a fresh `_build/work`. Only when every step has succeeded are the site and the
+    PDF published and the executed notebooks written back to `notebooks/`. A build that
+    fails or is killed therefore leaves the source tree and the last good report as they
+    were, and leaves nothing behind that the next build trusts.
+    """
     root = paths.root()
     build_dir = root / "_build"
     build_dir.mkdir(exist_ok=True)
-    with open(build_dir / ".build.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with BuildLock(build_dir) as lock:
+        _LOCK.append(lock)
         state_path = build_dir / "state.json"
         state = json.loads(state_path.read_text()) if state_path.is_file() else {}
 
@@ -287,34 +423,61 @@ def build(html_only: bool = False, force: bool = False) -> int:
             raise BuildError("the data package is invalid; the book was not built and nothing "
                              "was published.\n" + str(data.DataError(found)))
 
-        bib.write(root)
-        catalogue.write(root)
-        execute_changed(root, state, force=force)
-        state_path.write_text(json.dumps(state, indent=1, sort_keys=True))
-
+        stale = [nb for nb in toc_notebooks(root) if force or not _is_fresh(root, nb, state)]
         want = "html" if html_only else "html+pdf"
-        inputs = tree_hash(root, SOURCE_GLOBS)
         outputs_exist = (build_dir / "html" / "index.html").is_file() and (
             html_only or (build_dir / "pdf" / PDF_NAME).is_file())
-        if not force and outputs_exist and state.get("published", {}).get(want) == inputs:
+        if (not force and not stale and outputs_exist
+                and state.get("published", {}).get(want) == tree_hash(root, SOURCE_GLOBS)):
             log("up to date: nothing changed since the last published build")
             return 0
 
-        work = build_dir / "work"
-        assets = tree_hash(root, ASSET_GLOBS)
-        rewrite_all = state.get("assets") != assets
-        jupyter_book(root, work, "html", rewrite_all=rewrite_all)
-        if not html_only:
-            jupyter_book(root, work, "pdflatex", rewrite_all=rewrite_all)
+        stage, work = build_dir / "stage", build_dir / "work"
+        for scratch in (stage, work):
+            shutil.rmtree(scratch, ignore_errors=True)
+        copy_project(root, stage)
+        executed: dict[str, list[str]] = {}
+        with _env(EXODUS_ROOT=str(stage)):
+            bib.write(stage)
+            catalogue.write(stage)
+            for nb_path in stale:
+                rel = str(nb_path.relative_to(root))
+                log(f"executing {rel}")
+                started = time.perf_counter()
+                executed[rel] = execute_notebook(stage, stage / rel)
+                log(f"executed {rel} in {time.perf_counter() - started:.1f} s (read: "
+                    f"{', '.join(executed[rel]) or 'no data files'})")
+            jupyter_book(stage, work, "html")
+            if not html_only:
+                jupyter_book(stage, work, "pdflatex")
+
         publish(build_dir, work, html=True, pdf=not html_only)
-        state["assets"] = assets
+        for rel, deps in executed.items():
+            _write_back(stage, root, rel)
+            state.setdefault("notebooks", {})[rel] = {
+                "key": _cache_key(root, root / rel, deps), "deps": deps,
+                "nb_sha": sha256_file(root / rel)}
+        _sync_generated(stage, root)
         published = state.setdefault("published", {})
         published.clear()
-        published["html"] = inputs
+        published["html"] = tree_hash(root, SOURCE_GLOBS)
         if not html_only:
-            published["html+pdf"] = inputs
-        state_path.write_text(json.dumps(state, indent=1, sort_keys=True))
+            published["html+pdf"] = published["html"]
+        state.pop("assets", None)
+        _write_atomic(state_path, json.dumps(state, indent=1, sort_keys=True))
+        shutil.rmtree(stage, ignore_errors=True)
+        _LOCK.clear()
     return 0
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _terminate(signum, frame):
+    raise SystemExit(128 + signum)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -323,6 +486,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="execute and build everything")
     args = parser.parse_args(argv)
     started = time.perf_counter()
+    # SIGTERM (a CI timeout, `kill`) unwinds like Ctrl-C, so children are stopped too.
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         code = build(html_only=args.html_only, force=args.force)
     except BuildError as err:

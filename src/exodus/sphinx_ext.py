@@ -6,7 +6,7 @@
 - Drops scripts the book does not use from every page (sphinx-thebe's loader, which names
   a remote URL; require.js if a notebook output ever asks for it from a CDN).
 - Registers the `{num}` role (exodus.provenance): numbers that reveal their source.
-- Converts the charts' SVG to vector PDF for the LaTeX build.
+- Converts the charts' SVG to vector PDF for the LaTeX build (rsvg-convert).
 - Publishes the data package beside the site, so every CSV is downloadable, and each
   chapter's notebook, linked from the chapter.
 - Adds page descriptions and Open Graph tags, and a sitemap when the site's address is set.
@@ -20,6 +20,7 @@ from __future__ import annotations
 import html
 import re
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -130,19 +131,21 @@ def _forget_stale_static(app: Sphinx) -> None:
 
 
 class SvgToPdf(ImageConverter):
-    """Charts are stored as SVG; LaTeX needs PDF. vl-convert converts them, as vectors with
-    their fonts embedded, so chart text stays selectable in the PDF."""
+    """Charts are stored as SVG; LaTeX needs PDF. librsvg's rsvg-convert (Debian's
+    librsvg2-bin) converts them as vectors with their fonts embedded, so chart text stays
+    selectable in the PDF. Not vl-convert's svg_to_pdf: its output differs from one process
+    to the next, so two builds of the same inputs gave different PDFs. rsvg-convert takes
+    its date from SOURCE_DATE_EPOCH, which the build sets to the edition date."""
 
     default_priority = 150
     conversion_rules = [("image/svg+xml", "application/pdf")]
 
     def is_available(self) -> bool:
-        return True
+        return shutil.which("rsvg-convert") is not None
 
     def convert(self, _from: str, _to: str) -> bool:
-        import vl_convert as vlc
-
-        Path(_to).write_bytes(vlc.svg_to_pdf(Path(_from).read_text(encoding="utf-8")))
+        subprocess.run(["rsvg-convert", "--format", "pdf", "--output", _to, _from],
+                       check=True, capture_output=True)
         return True
 
 
