@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -97,36 +98,32 @@ def test_url_cannot_break_out_of_its_link():
     assert [t.content for t in inline if t.type == "text"] == ["title](javascript:x)"]
 
 
-def test_control_characters_are_refused_with_file_row_and_column(tmp_path):
-    import shutil
+def _problems_after_appending(tmp_path, line: int, column: str, text: str) -> list[str]:
+    """The validation's messages for a copy of data/ with `text` appended to one cell of
+    sources.csv (`line` counts the header as line 1, as the messages do)."""
     shutil.copytree(ROOT / "data", tmp_path / "data")
     path = tmp_path / "data" / "sources.csv"
     rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
-    rows[3][rows[0].index("publisher")] += "\x1b[31m"
+    rows[line - 1][rows[0].index(column)] += text
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows(rows)
     path.write_text(out.getvalue(), encoding="utf-8")
-    found = [str(p) for p in data.problems(tmp_path / "data")]
+    return [str(p) for p in data.problems(tmp_path / "data")]
+
+
+def test_control_characters_are_refused_with_file_row_and_column(tmp_path):
+    found = _problems_after_appending(tmp_path, 4, "publisher", "\x1b[31m")
     assert any(m.startswith("data/sources.csv, line 4 (row 3), column 'publisher': contains "
                             "the control character U+001B") for m in found), found
 
 
 def test_a_url_that_breaks_out_of_a_link_fails_validation(tmp_path):
-    import shutil
-    shutil.copytree(ROOT / "data", tmp_path / "data")
-    path = tmp_path / "data" / "sources.csv"
-    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
-    rows[2][rows[0].index("url")] += ')"><script>alert(1)</script>'
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(rows)
-    path.write_text(out.getvalue(), encoding="utf-8")
-    found = [str(p) for p in data.problems(tmp_path / "data")]
+    found = _problems_after_appending(tmp_path, 3, "url", ')"><script>alert(1)</script>')
     assert any(m.startswith("data/sources.csv, line 3 (row 2), column 'url': ")
                and "does not have the expected form" in m for m in found), found
 
 
 def test_an_id_reused_in_another_file_is_refused_by_validation_and_by_provenance(tmp_path):
-    import shutil
     shutil.copytree(ROOT / "data", tmp_path / "data")
     htp = (tmp_path / "data" / "hi_tech_park.csv").read_text(encoding="utf-8")
     victim = htp.splitlines()[1].split(",")[0]
@@ -144,7 +141,6 @@ def test_an_id_reused_in_another_file_is_refused_by_validation_and_by_provenance
 
 
 def test_a_dataset_path_that_is_not_a_plain_name_is_refused(tmp_path):
-    import shutil
     shutil.copytree(ROOT / "data", tmp_path / "data")
     path = tmp_path / "data" / "datapackage.json"
     descriptor = json.loads(path.read_text(encoding="utf-8"))

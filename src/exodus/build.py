@@ -150,9 +150,6 @@ def execute_notebook(root: Path, nb_path: Path) -> list[str]:
     nb = nbformat.read(nb_path, as_version=4)
     with tempfile.NamedTemporaryFile("w+", suffix=".deps", delete=False) as deps_file:
         deps_log = Path(deps_file.name)
-    env_before = {k: os.environ.get(k) for k in ("EXODUS_DEPS_LOG", "PYTHONHASHSEED")}
-    os.environ["EXODUS_DEPS_LOG"] = str(deps_log)
-    os.environ["PYTHONHASHSEED"] = "0"
     try:
         from jupyter_client import KernelManager
 
@@ -164,7 +161,8 @@ def execute_notebook(root: Path, nb_path: Path) -> list[str]:
                                 record_timing=False,
                                 resources={"metadata": {"path": str(nb_path.parent)}})
         try:
-            client.execute()
+            with _env(EXODUS_DEPS_LOG=str(deps_log), PYTHONHASHSEED="0"):
+                client.execute()
         finally:
             if manager.has_kernel:
                 manager.shutdown_kernel(now=True)
@@ -175,11 +173,6 @@ def execute_notebook(root: Path, nb_path: Path) -> list[str]:
     except Exception as err:  # kernel died, timeout, bad notebook
         raise BuildError(f"notebook {rel} could not be executed: {err}") from None
     finally:
-        for key, value in env_before.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
         read = deps_log.read_text(encoding="utf-8").split() if deps_log.exists() else []
         deps_log.unlink(missing_ok=True)
     for cell in nb.cells:
