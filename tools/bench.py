@@ -3,6 +3,8 @@
 - cold build: a fresh copy with no `_build/`, built from scratch (notebooks executed), HTML
   only and HTML + PDF;
 - no-change rebuild: `python -m exodus.build` again on an up-to-date copy;
+- prose edit rebuild: one Markdown page changed, so both books are built again (always
+  from scratch) without executing a notebook;
 - nbval: `pytest --nbval` over every notebook;
 - per page, in Debian's Chromium from a local server: total bytes loaded (the document and
   every resource, uncompressed, as a plain static server sends them) and the time from
@@ -76,6 +78,16 @@ def bench_builds() -> None:
         timed(build, root)
         row("no-change rebuild (HTML + PDF)",
             [timed(build, root) for _ in range(RUNS_FAST)], "s", 3)
+        # A prose edit: no notebook runs, but both books are built again from scratch
+        # (the price of builds whose bytes depend on the inputs alone).
+        intro = root / "book" / "intro.md"
+        original = intro.read_text(encoding="utf-8")
+        edits = []
+        for i in range(RUNS_BUILD):
+            intro.write_text(original + f"\nEdit {i}.\n", encoding="utf-8")
+            edits.append(timed(build, root))
+        intro.write_text(original, encoding="utf-8")
+        row("prose edit rebuild (HTML + PDF, no execution)", edits, "s")
         nbval = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval",
                  "-o", "addopts=", "-o", "testpaths=", "notebooks"]
         row("nbval, every notebook", [timed(nbval, root) for _ in range(RUNS_BUILD)], "s")
