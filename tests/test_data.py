@@ -254,3 +254,48 @@ def test_validate_command_reports_and_fails(pkg, monkeypatch):
                             text=True, env={**__import__("os").environ, **env})
     assert result.returncode == 1
     assert "data/hi_tech_park.csv, line 2 (row 1), column 'value'" in result.stderr
+
+
+# Plausible values: each case breaks one cell of a copy and names the message it must give.
+PLAUSIBILITY_CASES = [
+    ("hi_tech_park.csv", 2, "value", "Infinity", "'Infinity' is not a finite number"),
+    ("hi_tech_park.csv", 2, "period", "2021/2019", "the period '2021/2019' ends before it "
+                                                   "starts"),
+    ("events.csv", 2, "date", "2031-01-01", "'2031-01-01' is after the edition date"),
+    ("sources.csv", 2, "date_published", "2030", "'2030' is after the edition date"),
+    ("sources.csv", 2, "publisher", '=HYPERLINK("https://example.org","x")',
+     "starts with '=', which a spreadsheet would run as a formula"),
+    ("relocation.csv", 2, "notes", "@SUM(A1:A2)", "starts with '@'"),
+]
+
+
+@pytest.mark.parametrize("name,line,column,value,expected", PLAUSIBILITY_CASES,
+                         ids=[f"{c[0]}:{c[2]}:{c[3][:12]}" for c in PLAUSIBILITY_CASES])
+def test_implausible_values_are_refused_with_file_row_and_column(pkg, name, line, column,
+                                                                 value, expected):
+    set_cell(pkg / name, line, column, value)
+    found = [m for m in messages(pkg)
+             if m.startswith(f"data/{name}, line {line} (row {line - 1}), column '{column}'")]
+    assert any(expected in m for m in found), messages(pkg)
+
+
+def test_a_range_the_wrong_way_round_or_a_value_outside_it_is_refused(pkg):
+    path = pkg / "emigration_estimates.csv"
+    table = rows(path)
+    header = table[0]
+    line = next(i for i, r in enumerate(table[1:], start=2)
+                if r[header.index("value_high")] and r[header.index("value_low")])
+    high = float(table[line - 1][header.index("value_high")])
+    where = f"data/emigration_estimates.csv, line {line} (row {line - 1})"
+    set_cell(path, line, "value", str(high + 1))
+    assert f"{where}, column 'value': value {high + 1:g} is above its value_high {high:g}" \
+        in only(pkg)
+    set_cell(path, line, "value_low", str(high + 2))
+    assert f"{where}, column 'value_low': value_low {high + 2:g} is above value_high " \
+           f"{high:g}" in only(pkg)
+
+
+def test_negative_numbers_are_not_taken_for_formulas(pkg):
+    """A cell such as '-980' (a net change) is a number, not a formula: still valid."""
+    set_cell(pkg / "relocation.csv", 2, "notes", "-980")
+    assert messages(pkg) == []

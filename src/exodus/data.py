@@ -243,6 +243,96 @@ def _text_problems(data_dir: Path, resource: dict) -> list[Problem]:
     return found
 
 
+NUMBER_FIELDS = ("value", "value_low", "value_high", "claimed_value", "sample_size")
+DATE_FIELDS = ("period", "date", "date_published", "date_accessed")
+NOT_FINITE = {"inf", "+inf", "-inf", "infinity", "+infinity", "-infinity", "nan", "+nan",
+              "-nan"}
+# A cell a spreadsheet would run as a formula when the published CSV is opened (OWASP's
+# "CSV injection"). Such cells are refused; the published CSVs are the validated files.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def edition_date(data_dir: Path) -> str:
+    """The edition's date (`today` in _config.yml): no date in the data may be later.
+
+    Read from the project that holds `data_dir`, else from this package's own project."""
+    import yaml
+
+    package_root = Path(__file__).resolve().parents[2]
+    for config in (data_dir.parent / "_config.yml", paths.root() / "_config.yml",
+                   package_root / "_config.yml"):
+        if config.is_file():
+            loaded = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+            today = loaded.get("sphinx", {}).get("config", {}).get("today")
+            if today:
+                return str(today)
+    raise FileNotFoundError("no _config.yml gives the edition date (sphinx.config.today)")
+
+
+def _period_ends(text: str) -> tuple[str, str]:
+    """The first and last day of an ISO period as YYYY-MM-DD strings (for comparisons)."""
+    first, _, last = text.partition("/")
+    last = last or first
+    start = (first + "-01-01"[len(first) - 4:]) if len(first) < 10 else first
+    if len(last) == 4:
+        end = last + "-12-31"
+    elif len(last) == 7:
+        end = last + "-31"  # comparisons only: a month ends no later than its 31st
+    else:
+        end = last
+    return start, end
+
+
+def _plausibility(data_dir: Path, resource: dict, edition: str) -> list[Problem]:
+    """Values that parse but cannot be right: not finite, a range the wrong way round, a
+    period that ends before it starts, a date after the edition, a cell that would run as a
+    spreadsheet formula."""
+    rel = resource["path"]
+    types = {f["name"]: f["type"] for f in resource["schema"]["fields"]}
+    found = []
+    for index, row in enumerate(_read_rows(data_dir, rel)):
+        line = index + 2
+        for column, cell in row.items():
+            if not column or not isinstance(cell, str) or not cell:
+                continue
+            if column in NUMBER_FIELDS and cell.strip().lower() in NOT_FINITE:
+                found.append(Problem(rel, f"'{cell}' is not a finite number", line, column))
+            elif types.get(column) == "string" and cell.startswith(FORMULA_START) and \
+                    not re.fullmatch(r"-?\d[\d.,]*", cell):
+                found.append(Problem(rel, f"starts with {cell[0]!r}, which a spreadsheet "
+                                          "would run as a formula; reword the cell", line,
+                                     column))
+        numbers = {}
+        for column in ("value_low", "value", "value_high"):
+            try:
+                numbers[column] = float(row.get(column) or "nan")
+            except ValueError:
+                pass
+        low, mid, high = (numbers.get(c, float("nan")) for c in
+                          ("value_low", "value", "value_high"))
+        if low > high:  # comparisons with a missing bound (NaN) are false
+            found.append(Problem(rel, f"value_low {low:g} is above value_high {high:g}", line,
+                                 "value_low"))
+        elif mid < low:
+            found.append(Problem(rel, f"value {mid:g} is below its value_low {low:g}", line,
+                                 "value"))
+        elif mid > high:
+            found.append(Problem(rel, f"value {mid:g} is above its value_high {high:g}", line,
+                                 "value"))
+        for column in DATE_FIELDS:
+            cell = row.get(column) or ""
+            if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?(/\d{4}(-\d{2}(-\d{2})?)?)?", cell):
+                continue
+            start, end = _period_ends(cell)
+            if "/" in cell and end < start:
+                found.append(Problem(rel, f"the period '{cell}' ends before it starts", line,
+                                     column))
+            elif start > edition:
+                found.append(Problem(rel, f"'{cell}' is after the edition date {edition}",
+                                     line, column))
+    return found
+
+
 def _package_rules(data_dir: Path, resources: dict[str, dict], names: list[str]) -> list[Problem]:
     """Rules across files: plain file names, and row ids unique in the whole package.
 
@@ -308,6 +398,7 @@ def problems(data_dir: Path | None = None, names: list[str] | None = None) -> li
     for name in file_ok:
         found.extend(_row_rules(data_dir, resources[name]))
         found.extend(_text_problems(data_dir, resources[name]))
+        found.extend(_plausibility(data_dir, resources[name], edition_date(data_dir)))
     if names is None:
         found.extend(_package_rules(data_dir, resources, file_ok))
     return found
