@@ -262,6 +262,7 @@ PLAUSIBILITY_CASES = [
     ("hi_tech_park.csv", 2, "period", "2021/2019", "the period '2021/2019' ends before it "
                                                    "starts"),
     ("events.csv", 2, "date", "2031-01-01", "'2031-01-01' is after the edition date"),
+    ("events.csv", 2, "date", "2021-02-30", "'2021-02-30' is not a date in the calendar"),
     ("sources.csv", 2, "date_published", "2030", "'2030' is after the edition date"),
     ("sources.csv", 2, "publisher", '=HYPERLINK("https://example.org","x")',
      "starts with '=', which a spreadsheet would run as a formula"),

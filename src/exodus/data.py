@@ -231,18 +231,6 @@ def _read_rows(data_dir: Path, rel: str) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def _text_problems(data_dir: Path, resource: dict) -> list[Problem]:
-    """Data text must be printable: a control character is refused with its cell named."""
-    rel = resource["path"]
-    found = []
-    for index, row in enumerate(_read_rows(data_dir, rel)):
-        for column, cell in row.items():
-            problem = safe.text_problem(cell) if isinstance(cell, str) and column else None
-            if problem:
-                found.append(Problem(rel, problem, line=index + 2, column=column))
-    return found
-
-
 NUMBER_FIELDS = ("value", "value_low", "value_high", "claimed_value", "sample_size")
 DATE_FIELDS = ("period", "date", "date_published", "date_accessed")
 NOT_FINITE = {"inf", "+inf", "-inf", "infinity", "+infinity", "-infinity", "nan", "+nan",
@@ -250,6 +238,7 @@ NOT_FINITE = {"inf", "+inf", "-inf", "infinity", "+infinity", "-infinity", "nan"
 # A cell a spreadsheet would run as a formula when the published CSV is opened (OWASP's
 # "CSV injection"). Such cells are refused; the published CSVs are the validated files.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+PERIOD = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?(/\d{4}(-\d{2}(-\d{2})?)?)?")
 
 
 def edition_date(data_dir: Path) -> str:
@@ -269,32 +258,20 @@ def edition_date(data_dir: Path) -> str:
     raise FileNotFoundError("no _config.yml gives the edition date (sphinx.config.today)")
 
 
-def _period_ends(text: str) -> tuple[str, str]:
-    """The first and last day of an ISO period as YYYY-MM-DD strings (for comparisons)."""
-    first, _, last = text.partition("/")
-    last = last or first
-    start = (first + "-01-01"[len(first) - 4:]) if len(first) < 10 else first
-    if len(last) == 4:
-        end = last + "-12-31"
-    elif len(last) == 7:
-        end = last + "-31"  # comparisons only: a month ends no later than its 31st
-    else:
-        end = last
-    return start, end
-
-
-def _plausibility(data_dir: Path, resource: dict, edition: str) -> list[Problem]:
-    """Values that parse but cannot be right: not finite, a range the wrong way round, a
-    period that ends before it starts, a date after the edition, a cell that would run as a
-    spreadsheet formula."""
-    rel = resource["path"]
-    types = {f["name"]: f["type"] for f in resource["schema"]["fields"]}
+def _cell_rules(rel: str, rows: list[dict[str, str]], types: dict[str, str],
+                edition: str) -> list[Problem]:
+    """Values that parse but cannot be right: a control character, a number that is not
+    finite, a cell a spreadsheet would run as a formula, a range the wrong way round, a
+    period that ends before it starts, or a date that is not in the calendar or is after
+    the edition."""
     found = []
-    for index, row in enumerate(_read_rows(data_dir, rel)):
-        line = index + 2
+    for line, row in enumerate(rows, start=2):
         for column, cell in row.items():
             if not column or not isinstance(cell, str) or not cell:
                 continue
+            problem = safe.text_problem(cell)
+            if problem:
+                found.append(Problem(rel, problem, line, column))
             if column in NUMBER_FIELDS and cell.strip().lower() in NOT_FINITE:
                 found.append(Problem(rel, f"'{cell}' is not a finite number", line, column))
             elif types.get(column) == "string" and cell.startswith(FORMULA_START) and \
@@ -321,32 +298,33 @@ def _plausibility(data_dir: Path, resource: dict, edition: str) -> list[Problem]
                                  "value"))
         for column in DATE_FIELDS:
             cell = row.get(column) or ""
-            if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?(/\d{4}(-\d{2}(-\d{2})?)?)?", cell):
+            if not PERIOD.fullmatch(cell):
+                continue  # the schema's pattern reports the form
+            try:
+                start, end = period_start(cell), period_end(cell)
+            except ValueError:
+                found.append(Problem(rel, f"'{cell}' is not a date in the calendar", line,
+                                     column))
                 continue
-            start, end = _period_ends(cell)
-            if "/" in cell and end < start:
+            if end < start:
                 found.append(Problem(rel, f"the period '{cell}' ends before it starts", line,
                                      column))
-            elif start > edition:
+            elif start > pd.Timestamp(edition):
                 found.append(Problem(rel, f"'{cell}' is after the edition date {edition}",
                                      line, column))
     return found
 
 
-def _package_rules(data_dir: Path, resources: dict[str, dict], names: list[str]) -> list[Problem]:
-    """Rules across files: plain file names, and row ids unique in the whole package.
+def _package_rules(rows_by_file: dict[str, list[dict[str, str]]]) -> list[Problem]:
+    """Rules across files: row ids unique in the whole package.
 
     A number's provenance note is looked up by its row id alone, so an id used in two files
     would let one row pass for another; the build refuses it.
     """
     found = []
     seen: dict[str, tuple[str, int]] = {}
-    for name in names:
-        rel = resources[name]["path"]
-        fields = [f["name"] for f in resources[name]["schema"]["fields"]]
-        if "id" not in fields:
-            continue
-        for index, row in enumerate(_read_rows(data_dir, rel)):
+    for rel, rows in rows_by_file.items():
+        for index, row in enumerate(rows):
             row_id = row.get("id") or ""
             if not row_id:
                 continue
@@ -395,12 +373,17 @@ def problems(data_dir: Path | None = None, names: list[str] | None = None) -> li
         # Foreign keys cannot be checked without the register; report what we have.
         return found
     found.extend(_frictionless_problems(data_dir, descriptor, file_ok))
+    edition = edition_date(data_dir)
+    rows_by_file = {}
     for name in file_ok:
-        found.extend(_row_rules(data_dir, resources[name]))
-        found.extend(_text_problems(data_dir, resources[name]))
-        found.extend(_plausibility(data_dir, resources[name], edition_date(data_dir)))
+        resource = resources[name]
+        rows_by_file[resource["path"]] = _read_rows(data_dir, resource["path"])
+        found.extend(_row_rules(data_dir, resource))
+        found.extend(_cell_rules(resource["path"], rows_by_file[resource["path"]],
+                                 {f["name"]: f["type"] for f in resource["schema"]["fields"]},
+                                 edition))
     if names is None:
-        found.extend(_package_rules(data_dir, resources, file_ok))
+        found.extend(_package_rules(rows_by_file))
     return found
 
 
@@ -454,6 +437,23 @@ def load(name: str, data_dir: Path | None = None) -> pd.DataFrame:
     return frame
 
 
+def period_start(text: str) -> pd.Timestamp:
+    """The first day of an ISO 8601 period ('2021', '2021-03', '2021-03-15', 'A/B')."""
+    first = text.split("/")[0]
+    return pd.Timestamp(first + "-01-01"[len(first) - 4:] if len(first) < 10 else first)
+
+
+def period_end(text: str) -> pd.Timestamp:
+    """The last day of an ISO 8601 period: a year's 31 December, a month's last day."""
+    last = text.split("/")[-1]
+    first = period_start(last)
+    if len(last) == 4:
+        return first + pd.offsets.YearEnd(0)
+    if len(last) == 7:
+        return first + pd.offsets.MonthEnd(0)
+    return first
+
+
 def period_bounds(period: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Start and end dates of ISO 8601 periods ('2021', '2021-03', '2021-03-15', 'A/B').
 
@@ -461,19 +461,5 @@ def period_bounds(period: pd.Series) -> tuple[pd.Series, pd.Series]:
     the start of its first part to the end of its second. Cumulative counts are best drawn
     at the end date, yearly totals anywhere within the year.
     """
-
-    def start(text: str) -> pd.Timestamp:
-        return pd.Timestamp(text + "-01-01"[len(text) - 4:] if len(text) < 10 else text)
-
-    def end(text: str) -> pd.Timestamp:
-        first = start(text)
-        if len(text) == 4:
-            return first + pd.offsets.YearEnd(0)
-        if len(text) == 7:
-            return first + pd.offsets.MonthEnd(0)
-        return first
-
-    parts = period.astype(str).str.split("/")
-    starts = parts.map(lambda p: start(p[0]))
-    ends = parts.map(lambda p: end(p[-1]))
-    return starts, ends
+    text = period.astype(str)
+    return text.map(period_start), text.map(period_end)
