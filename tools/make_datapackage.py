@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-from exodus.safe import URL_PATTERN  # noqa: E402  (one pattern for the data and the pages)
+from exodus.safe import ID_PATTERN, URL_PATTERN  # noqa: E402  (one pattern for data and pages)
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = ROOT / "data" / "datapackage.json"
@@ -33,7 +33,6 @@ SOURCE_KINDS = [
 ]
 PERIOD_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?(/\d{4}(-\d{2}(-\d{2})?)?)?$"
 DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
-ID_PATTERN = r"^[a-z0-9][a-z0-9_]*$"
 QUALIFIERS = ["exact", "approx", "more_than", "at_least", "less_than", "up_to"]
 PERIOD_TYPES = ["year_total", "year_end", "point_in_time", "cumulative_to_date", "period_total"]
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build needs when they are missing: apt-get when root,
 # otherwise a clear message naming what to install. Arguments: the groups wanted
-# (pdf: xelatex and its fonts, rsvg-convert for the charts; browser: Chromium for the browser tests and the benchmark).
+# (pdf: xelatex and its fonts, rsvg-convert for the charts; browser: Chromium for the
+# browser tests and the benchmark).
 # Quick when everything is present: it only asks dpkg.
 set -euo pipefail
 

@@ -199,8 +199,7 @@ def _short_error(err) -> str:
 # xdvipdfmx take the PDF's dates and /ID from SOURCE_DATE_EPOCH, and FORCE_SOURCE_DATE makes
 # the file dates that attachfile2 embeds for the attached data files the same date too.
 def source_date_epoch(root: Path) -> int:
-    config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
-    today = str(config["sphinx"]["config"]["today"])
+    today = data.edition_date(root / "data")
     return int(datetime.datetime.strptime(today, "%Y-%m-%d")
                .replace(tzinfo=datetime.UTC).timestamp())
 
@@ -280,16 +279,14 @@ class BuildLock:
         self.handle.close()
 
 
-_LOCK: list[BuildLock] = []
-
-
-def run_child(cmd: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
-    """Run a child in its own process group, tied to the build: it dies with the build."""
+def run_child(cmd: list[str], cwd: Path, env: dict[str, str],
+              lock: BuildLock) -> subprocess.CompletedProcess:
+    """Run a child in its own process group, tied to the build: it dies with the build, and
+    `lock` records its group for the next build while it runs."""
     child = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True, start_new_session=True,
                              preexec_fn=_die_with_parent)
-    if _LOCK:
-        _LOCK[-1].record([child.pid])
+    lock.record([child.pid])
     try:
         output, errors = child.communicate()
     finally:
@@ -299,12 +296,11 @@ def run_child(cmd: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Comp
         except (ProcessLookupError, PermissionError):
             pass
         child.wait()
-        if _LOCK:
-            _LOCK[-1].record([])
+        lock.record([])
     return subprocess.CompletedProcess(cmd, child.returncode, output, errors)
 
 
-def jupyter_book(root: Path, work: Path, builder: str) -> None:
+def jupyter_book(root: Path, work: Path, builder: str, lock: BuildLock) -> None:
     """A fresh, strict build of `root` into `work` (which the caller has emptied).
 
     Always from scratch: an incremental Sphinx build keeps words of removed text in the
@@ -317,7 +313,7 @@ def jupyter_book(root: Path, work: Path, builder: str) -> None:
     log(f"jupyter-book build --builder {builder} (strict)")
     env = {**os.environ, "SOURCE_DATE_EPOCH": str(source_date_epoch(root)),
            "FORCE_SOURCE_DATE": "1", "PYTHONHASHSEED": "0"}
-    result = run_child(cmd, root, env)
+    result = run_child(cmd, root, env, lock)
     if result.returncode != 0:
         # Sphinx writes its warnings (the cause) to stderr and its progress to stdout.
         tail = "\n".join((result.stdout + result.stderr).splitlines()[-40:])
@@ -361,9 +357,7 @@ def publish(build: Path, work: Path, html: bool, pdf: bool) -> None:
     if pdf:
         out = build / "pdf"
         out.mkdir(parents=True, exist_ok=True)
-        tmp = out / (PDF_NAME + ".tmp")
-        shutil.copyfile(work / "_build" / "latex" / "book.pdf", tmp)
-        os.replace(tmp, out / PDF_NAME)
+        _copy_atomic(work / "_build" / "latex" / "book.pdf", out / PDF_NAME)
         log(f"published {out / PDF_NAME}")
 
 
@@ -376,11 +370,15 @@ def _is_fresh(root: Path, nb_path: Path, state: dict) -> bool:
 def _write_back(stage: Path, root: Path, rel: str) -> None:
     """Put an executed notebook from the scratch copy into the source tree, atomically."""
     new, old = stage / rel, root / rel
-    if old.is_file() and old.read_bytes() == new.read_bytes():
-        return
-    tmp = old.with_suffix(".ipynb.tmp")
-    shutil.copyfile(new, tmp)
-    os.replace(tmp, old)
+    if not old.is_file() or old.read_bytes() != new.read_bytes():
+        _copy_atomic(new, old)
+
+
+def _copy_atomic(src: Path, dst: Path) -> None:
+    """Copy `src` to `dst` so that a reader sees the old file or the new one, never part."""
+    tmp = dst.with_name(dst.name + ".tmp")
+    shutil.copyfile(src, tmp)
+    os.replace(tmp, dst)
 
 
 def _sync_generated(stage: Path, root: Path) -> None:
@@ -407,7 +405,6 @@ def build(html_only: bool = False, force: bool = False) -> int:
     build_dir = root / "_build"
     build_dir.mkdir(exist_ok=True)
     with BuildLock(build_dir) as lock:
-        _LOCK.append(lock)
         state_path = build_dir / "state.json"
         state = json.loads(state_path.read_text()) if state_path.is_file() else {}
 
@@ -440,9 +437,9 @@ def build(html_only: bool = False, force: bool = False) -> int:
                 executed[rel] = execute_notebook(stage, stage / rel)
                 log(f"executed {rel} in {time.perf_counter() - started:.1f} s (read: "
                     f"{', '.join(executed[rel]) or 'no data files'})")
-            jupyter_book(stage, work, "html")
+            jupyter_book(stage, work, "html", lock)
             if not html_only:
-                jupyter_book(stage, work, "pdflatex")
+                jupyter_book(stage, work, "pdflatex", lock)
 
         publish(build_dir, work, html=True, pdf=not html_only)
         for rel, deps in executed.items():
@@ -459,7 +456,6 @@ def build(html_only: bool = False, force: bool = False) -> int:
         state.pop("assets", None)
         _write_atomic(state_path, json.dumps(state, indent=1, sort_keys=True))
         shutil.rmtree(stage, ignore_errors=True)
-        _LOCK.clear()
     return 0
 
 

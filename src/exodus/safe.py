@@ -31,6 +31,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
 # end neither a Markdown link nor an HTML attribute.
 _URL_SAFE = "/:?#[]@!$&*+,;=%-._~"
 URL_PATTERN = r"^https?://[^\s<>\"'\\`{}|^]+$"
+# A row id or source id, which reaches roles and LaTeX labels as it is.
+ID_PATTERN = r"^[a-z0-9][a-z0-9_]*$"
 # A dataset's file name, which reaches a download role and LaTeX as it is.
 DATA_FILE_PATTERN = r"[a-z0-9][a-z0-9_]*\.csv"
 
@@ -44,12 +46,18 @@ def text_problem(value: str) -> str | None:
     return None
 
 
-def md(value: object) -> str:
-    """`value` as MyST Markdown that renders exactly its characters, on one line."""
+def _one_line(value: object) -> str:
+    """`value` with its whitespace folded to single spaces; control characters refused."""
     text = " ".join(str(value).split())
     problem = text_problem(text)
     if problem:
         raise ValueError(f"data text {text[:40]!r} {problem}")
+    return text
+
+
+def md(value: object) -> str:
+    """`value` as MyST Markdown that renders exactly its characters, on one line."""
+    text = _one_line(value)
     return "".join("\\" + ch if ch in _PUNCTUATION else ch for ch in text)
 
 
@@ -59,10 +67,7 @@ def code(value: object) -> str:
     The fence is one backtick longer than the longest run of backticks inside, as
     CommonMark prescribes; a pipe is escaped so that a table cell cannot be split.
     """
-    text = " ".join(str(value).split())
-    problem = text_problem(text)
-    if problem:
-        raise ValueError(f"data text {text[:40]!r} {problem}")
+    text = _one_line(value)
     runs = [len(r) for r in re.findall(r"`+", text)]
     fence = "`" * (max(runs, default=0) + 1)
     return f"{fence} {text.replace('|', chr(92) + '|')} {fence}"

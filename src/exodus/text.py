@@ -15,7 +15,7 @@ from myst_nb import glue
 
 from exodus import safe
 
-ID = re.compile(r"[a-z0-9][a-z0-9_]*")
+ID = re.compile(safe.ID_PATTERN)
 
 
 def plain(value: object) -> str:
