@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import os
 import re
@@ -17,6 +15,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from test_data import rows, set_cell
 
 from exodus import build
 
@@ -284,15 +283,10 @@ def test_a_failed_build_leaves_the_notebooks_as_they_were(built, tmp_path):
     root = copy_project(tmp_path, with_build=True)
     before = _source_digest(root)
     path = root / "data" / "hi_tech_park.csv"
-    lines = path.read_text(encoding="utf-8").splitlines()
-    header = lines[0].split(",")
-    row = next(i for i, line in enumerate(lines) if ",exports," in line)
-    cells = next(csv.reader([lines[row]]))
-    cells[header.index("value")] = str(float(cells[header.index("value")]) + 1)
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerow(cells)
-    lines[row] = out.getvalue().rstrip("\n")
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    table = rows(path)
+    line = next(i for i, r in enumerate(table, start=1)
+                if r[table[0].index("indicator")] == "exports")
+    set_cell(path, line, "value", str(float(table[line - 1][table[0].index("value")]) + 1))
     with open(root / "book" / "intro.md", "a", encoding="utf-8") as fh:
         fh.write("\nSee {numref}`fig-that-does-not-exist`.\n")
     result = run_build(root, "--html-only")

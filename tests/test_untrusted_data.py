@@ -23,6 +23,7 @@ from myst_parser.config.main import MdParserConfig
 from myst_parser.mdit_to_docutils.base import DocutilsRenderer
 from myst_parser.parsers.mdit import create_md_parser
 from test_build import copy_project, run_build
+from test_data import messages, rows, set_cell
 
 from exodus import data, provenance, safe
 
@@ -103,12 +104,9 @@ def _problems_after_appending(tmp_path, line: int, column: str, text: str) -> li
     sources.csv (`line` counts the header as line 1, as the messages do)."""
     shutil.copytree(ROOT / "data", tmp_path / "data")
     path = tmp_path / "data" / "sources.csv"
-    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
-    rows[line - 1][rows[0].index(column)] += text
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(rows)
-    path.write_text(out.getvalue(), encoding="utf-8")
-    return [str(p) for p in data.problems(tmp_path / "data")]
+    table = rows(path)
+    set_cell(path, line, column, table[line - 1][table[0].index(column)] + text)
+    return messages(tmp_path / "data")
 
 
 def test_control_characters_are_refused_with_file_row_and_column(tmp_path):
