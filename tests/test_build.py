@@ -311,10 +311,10 @@ def test_changed_static_file_reaches_the_published_site(built, tmp_path):
 def test_a_number_pointing_at_no_data_row_fails_the_build(built, tmp_path):
     root = copy_project(tmp_path, with_build=True)
     with open(root / "book" / "intro.md", "a", encoding="utf-8") as fh:
-        fh.write("\nThe Park had {num}`999 <htp_obs_does_not_exist>` residents.\n")
+        fh.write("\nThe Park had {num}`999 <htp_999>` residents.\n")
     result = run_build(root, "--html-only")
     assert result.returncode == 1
-    assert "no data row with id 'htp_obs_does_not_exist'" in result.stderr
+    assert "no data row with id 'htp_999'" in result.stderr
 
 
 def test_site_and_repository_addresses_add_sitemap_og_url_and_launch_links(built, tmp_path):

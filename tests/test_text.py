@@ -25,10 +25,10 @@ def test_number_formatting():
 
 
 def test_value_and_ours_write_the_num_role():
-    row = {"id": "htp_obs_010", "value": 585.2, "sample_size": 1778}
-    assert text.value(row, 1) == "{num}`585.2 <htp_obs_010>`"
-    assert text.value(row, 1, scale=1 / 1000) == "{num}`0.6 <htp_obs_010>`"
-    assert text.value(row, column="sample_size") == "{num}`1,778 <htp_obs_010>`"
+    row = {"id": "htp_008", "value": 585.2, "sample_size": 1778}
+    assert text.value(row, 1) == "{num}`585.2 <htp_008>`"
+    assert text.value(row, 1, scale=1 / 1000) == "{num}`0.6 <htp_008>`"
+    assert text.value(row, column="sample_size") == "{num}`1,778 <htp_008>`"
     assert text.ours(5.46, "a / b", 1) == "{num}`5.5 <ours: a / b>`"
     with pytest.raises(ValueError):
         text.ours(1, "a <b>")
@@ -37,8 +37,8 @@ def test_value_and_ours_write_the_num_role():
 def test_provenance_note_names_source_quote_and_row():
     from exodus import provenance
 
-    note = provenance.describe("htp_obs_010")
-    assert "BelTA" in note and "585.2" in note and "data/hi_tech_park.csv, row htp_obs_010" in note
+    note = provenance.describe("htp_008")
+    assert "BelTA" in note and "585.2" in note and "data/hi_tech_park.csv, row htp_008" in note
     assert provenance.describe("ours: a / b") == "Our calculation: a / b"
     with pytest.raises(KeyError):
         provenance.describe("no_such_row")

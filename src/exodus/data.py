@@ -147,7 +147,7 @@ def _problem_from(rel: str, err) -> Problem:
     line = getattr(err, "row_number", None)
     column = getattr(err, "field_name", None)
     if err.type == "foreign-key":
-        column = "source_id"
+        column = _foreign_key_column(getattr(err, "note", "") or "")
     if err.type in {"extra-cell", "missing-cell", "blank-row"} or not column:
         column = None
     note = getattr(err, "note", "") or err.message
@@ -163,7 +163,7 @@ def _problem_from(rel: str, err) -> Problem:
         "type-error": f"{note}",
         "constraint-error": f"{note}",
         "primary-key": f"duplicate key ({note}); every row needs its own id",
-        "foreign-key": f"unknown source ({note}); add it to sources.csv or fix the id",
+        "foreign-key": _foreign_key_message(note),
         "unique-error": f"duplicate value ({note}); values in this column must be unique",
         "extra-cell": "this row has more cells than the header",
         "missing-cell": "this row has fewer cells than the header",
@@ -171,6 +171,26 @@ def _problem_from(rel: str, err) -> Problem:
     }
     message = messages.get(err.type, f"{err.type}: {note}")
     return Problem(rel, message, line=line, column=column)
+
+
+_FOREIGN_KEY = re.compile(r'for "(\w+)": values "(.*)" not found in the lookup table "(\w+)"')
+
+
+def _foreign_key_column(note: str) -> str | None:
+    match = _FOREIGN_KEY.search(note)
+    return match.group(1) if match else None
+
+
+def _foreign_key_message(note: str) -> str:
+    """'x' is not in the vocabulary (or the source register) the column refers to."""
+    match = _FOREIGN_KEY.search(note)
+    if not match:
+        return f"unknown reference ({note})"
+    column, cell, table = match.groups()
+    if table == "sources":
+        return f"unknown source '{cell}'; add it to sources.csv or fix the id"
+    return (f"'{cell}' is not in {table}.csv; use one of its codes, or add the code there "
+            "with its label")
 
 
 def _constraint_message(err, note: str) -> str:
@@ -210,6 +230,12 @@ def _row_rules(data_dir: Path, resource: dict) -> list[Problem]:
                     problems.append(Problem(rel, f"unknown source '{sid}'; add it to "
                                                  "sources.csv or fix the id",
                                             line=index + 2, column="source_ids"))
+    if {"url", "copy_url"} <= names:
+        for index, row in frame.iterrows():
+            if not row["url"].strip() and not row["copy_url"].strip():
+                problems.append(Problem(rel, "a source needs the original address (url) or the "
+                                             "address of the copy we read (copy_url)",
+                                        line=index + 2, column="url"))
     if "quote" not in names:
         return problems
     for index, row in frame.iterrows():
@@ -238,6 +264,8 @@ NOT_FINITE = {"inf", "+inf", "-inf", "infinity", "+infinity", "-infinity", "nan"
 # A cell a spreadsheet would run as a formula when the published CSV is opened (OWASP's
 # "CSV injection"). Such cells are refused; the published CSVs are the validated files.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# No cell is longer than this (quotes have their own, shorter limit in the schema).
+MAX_TEXT = 2000
 PERIOD = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?(/\d{4}(-\d{2}(-\d{2})?)?)?")
 
 
@@ -272,6 +300,9 @@ def _cell_rules(rel: str, rows: list[dict[str, str]], types: dict[str, str],
             problem = safe.text_problem(cell)
             if problem:
                 found.append(Problem(rel, problem, line, column))
+            if len(cell) > MAX_TEXT:
+                found.append(Problem(rel, f"the text is {len(cell):,} characters long; at most "
+                                          f"{MAX_TEXT:,} allowed", line, column))
             if column in NUMBER_FIELDS and cell.strip().lower() in NOT_FINITE:
                 found.append(Problem(rel, f"'{cell}' is not a finite number", line, column))
             elif types.get(column) == "string" and cell.startswith(FORMULA_START) and \
@@ -315,13 +346,88 @@ def _cell_rules(rel: str, rows: list[dict[str, str]], types: dict[str, str],
     return found
 
 
+RANGE_COLUMNS = {"value": ("indicator", "estimate_of", "unit"),
+                 "claimed_value": ("", "", "claimed_unit")}
+
+
+def _ranges(rows_by_file: dict[str, list[dict[str, str]]]):
+    """(indicator, unit) -> (minimum, maximum), from vocab_indicators and vocab_units."""
+    units = {r["unit"]: (float(r["minimum"]), float(r["maximum"]))
+             for r in rows_by_file.get("vocab_units.csv", [])}
+    indicators = {r["indicator"]: r for r in rows_by_file.get("vocab_indicators.csv", [])}
+
+    def bounds(indicator: str, unit: str) -> tuple[float, float] | None:
+        if unit not in units:
+            return None
+        low, high = units[unit]
+        spec = indicators.get(indicator)
+        if spec and spec["unit"] == unit:
+            low = float(spec["minimum"]) if spec["minimum"] else low
+            high = float(spec["maximum"]) if spec["maximum"] else high
+        return low, high
+    return bounds
+
+
+def _range_rules(rows_by_file: dict[str, list[dict[str, str]]]) -> list[Problem]:
+    """Every value lies in the plausible range of its indicator and unit: no negative count,
+    no share over 100 per cent, no exports in millions that would be a country's GDP."""
+    bounds = _ranges(rows_by_file)
+    found = []
+    for rel, rows in rows_by_file.items():
+        for line, row in enumerate(rows, start=2):
+            for value_column, (ind_col, alt_col, unit_col) in RANGE_COLUMNS.items():
+                unit = row.get(unit_col) or ""
+                indicator = row.get(ind_col) or row.get(alt_col) or ""
+                limits = bounds(indicator, unit)
+                if value_column not in row or not limits:
+                    continue
+                for column in (value_column, "value_low", "value_high"):
+                    try:
+                        number = float(row.get(column) or "nan")
+                    except ValueError:
+                        continue  # the schema reports a cell that is not a number
+                    if not limits[0] <= number <= limits[1] and number == number:
+                        what = f"'{indicator}' in {unit}" if indicator else unit
+                        found.append(Problem(
+                            rel, f"{number:,.12g} is outside the plausible range of {what} "
+                                 f"({limits[0]:,.12g} to {limits[1]:,.12g}, from vocab_indicators.csv "
+                                 "and vocab_units.csv); check the value and its unit", line,
+                            column))
+    return found
+
+
+def _conflict_rules(rows_by_file: dict[str, list[dict[str, str]]]) -> list[Problem]:
+    """A conflict group links two or more reports of one quantity: same file, same indicator
+    (or estimate), same country."""
+    groups: dict[str, list[tuple[str, int, dict]]] = {}
+    for rel, rows in rows_by_file.items():
+        for line, row in enumerate(rows, start=2):
+            if row.get("conflict_group"):
+                groups.setdefault(row["conflict_group"], []).append((rel, line, row))
+    found = []
+    for name, members in groups.items():
+        rel, line, first = members[0]
+        if len(members) < 2:
+            found.append(Problem(rel, f"conflict group '{name}' has only this row; a conflict "
+                                      "links two or more reports", line, "conflict_group"))
+        what = lambda r: (r.get("indicator") or r.get("estimate_of"), r.get("geography"))  # noqa: E731
+        for other_rel, other_line, row in members[1:]:
+            if other_rel != rel or what(row) != what(first):
+                found.append(Problem(other_rel, f"conflict group '{name}' mixes different "
+                                                f"quantities (see data/{rel}, line {line}); "
+                                                "a group holds reports of one indicator in "
+                                                "one country", other_line, "conflict_group"))
+    return found
+
+
 def _package_rules(rows_by_file: dict[str, list[dict[str, str]]]) -> list[Problem]:
-    """Rules across files: row ids unique in the whole package.
+    """Rules across files: row ids unique in the whole package, values in range, conflict
+    groups well formed.
 
     A number's provenance note is looked up by its row id alone, so an id used in two files
     would let one row pass for another; the build refuses it.
     """
-    found = []
+    found = _range_rules(rows_by_file) + _conflict_rules(rows_by_file)
     seen: dict[str, tuple[str, int]] = {}
     for rel, rows in rows_by_file.items():
         for index, row in enumerate(rows):
@@ -384,6 +490,10 @@ def problems(data_dir: Path | None = None, names: list[str] | None = None) -> li
                                  edition))
     if names is None:
         found.extend(_package_rules(rows_by_file))
+    else:
+        vocabularies = {f"{v}.csv": _read_rows(data_dir, f"{v}.csv")
+                        for v in ("vocab_indicators", "vocab_units")}
+        found.extend(_range_rules({**vocabularies, **rows_by_file}))
     return found
 
 
@@ -463,3 +573,8 @@ def period_bounds(period: pd.Series) -> tuple[pd.Series, pd.Series]:
     """
     text = period.astype(str)
     return text.map(period_start), text.map(period_end)
+
+
+def whole_year(period: pd.Series) -> pd.Series:
+    """True where a period is one calendar year ('2021'), not a month, a date or a range."""
+    return period.astype("string").str.fullmatch(r"\d{4}").fillna(False).astype(bool)
