@@ -388,11 +388,11 @@ def _range_rules(rows_by_file: dict[str, list[dict[str, str]]]) -> list[Problem]
                         continue  # the schema reports a cell that is not a number
                     if not limits[0] <= number <= limits[1] and number == number:
                         what = f"'{indicator}' in {unit}" if indicator else unit
+                        low, high = (f"{x:,.12g}" for x in limits)
                         found.append(Problem(
                             rel, f"{number:,.12g} is outside the plausible range of {what} "
-                                 f"({limits[0]:,.12g} to {limits[1]:,.12g}, from vocab_indicators.csv "
-                                 "and vocab_units.csv); check the value and its unit", line,
-                            column))
+                                 f"({low} to {high}, from vocab_indicators.csv and "
+                                 "vocab_units.csv); check the value and its unit", line, column))
     return found
 
 
