@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from exodus import paths
+from exodus import paths, text
 
 TARGET = Path("book") / "_generated" / "references.bib"
 
@@ -27,13 +27,20 @@ def _escape(text: str) -> str:
 def entry(row: dict[str, str]) -> str:
     """One @misc entry; the publisher stands as the (corporate) author when none is named."""
     date = row["date_published"]
+    copy = row.get("copy_url", "")
+    address = row["url"] or copy
+    where = ("; original address not known, read in a copy" if not row["url"] else
+             "; read in a copy at another address" if copy else "")
+    first = (f"; first published by {_escape(row['original_publisher'])}"
+             if row.get("original_publisher") else "")
     fields = {
         "author": "{" + _escape(row.get("author") or row["publisher"]) + "}",
         "title": "{" + _escape(row["title"]) + "}",
         "howpublished": _escape(row["publisher"]),
         "year": date[:4],
-        "url": row["url"].replace("%", "\\%").replace("#", "\\#"),
-        "note": f"Published {date}; accessed {row['date_accessed']}",
+        "url": address.replace("%", "\\%").replace("#", "\\#"),
+        "note": f"Published {text.when(date)}; accessed {text.when(row['date_accessed'])}"
+                f"{first}{where}",
     }
     body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields.items())
     return f"@misc{{{row['source_id']},\n{body}\n}}\n"

@@ -14,21 +14,9 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from exodus import paths, safe
+from exodus import paths, safe, text, vocab
 
 GENERATED = Path("book") / "_generated"
-KIND_LABELS = {
-    "belarusian_state": "Belarusian state body or state media",
-    "independent_media": "Independent media",
-    "exiled_media": "Exiled Belarusian media",
-    "host_country_government": "Host-country government or agency",
-    "international_organisation": "International organisation or chamber",
-    "think_tank_academic": "Think tank or academic",
-    "company": "Company",
-    "sponsored_study": "Sponsored study",
-    "wire_agency": "News agency",
-    "foreign_media": "Foreign media",
-}
 
 
 def _cell(text: object) -> str:
@@ -110,10 +98,26 @@ def catalogue_page(data_dir: Path) -> str:
     return "\n".join(out) + "\n"
 
 
+def _address(r: dict[str, str]) -> str:
+    """Where the source is: its original address, and the copy we read when it differs."""
+    parts = []
+    if r["url"]:
+        parts.append(safe.link("original", r["url"]))
+    if r["copy_url"]:
+        parts.append(safe.link("copy we read", r["copy_url"]))
+    return "; ".join(parts)
+
+
 def sources_page(data_dir: Path) -> str:
+    kinds = vocab.table("source_kinds", data_dir)
+    order = list(kinds)
     sources = sorted(_rows(data_dir / "sources.csv"),
-                     key=lambda r: (r["source_kind"], r["publisher"], r["date_published"]))
+                     key=lambda r: (order.index(r["source_kind"]), r["publisher"],
+                                    r["date_published"]))
     counts = Counter(r["source_kind"] for r in sources)
+    languages = vocab.labels("languages", data_dir=data_dir)
+    copies = sum(1 for r in sources if r["copy_url"])
+    no_original = sum(1 for r in sources if not r["url"])
     out = [
         "# Sources",
         "",
@@ -122,20 +126,27 @@ def sources_page(data_dir: Path) -> str:
         "Sources are grouped by kind, because the kind says much about what a figure can "
         "bear: the Hi-Tech Park's figures relayed by state media are self-reported; survey "
         "shares describe their respondents, not all IT workers.",
+        f"Of the {len(sources)} sources, {copies} were read in a copy (a repost, a mirror "
+        f"or an archive) and {no_original} of those are known only through that copy: "
+        "their original address is not known to us.",
         "",
         "| kind of source | sources |",
         "| --- | --- |",
-        *[f"| {_cell(KIND_LABELS.get(k, k))} | {n} |" for k, n in sorted(counts.items())],
+        *[f"| {_cell(kinds[k]['label'])} | {counts[k]} |" for k in order if counts[k]],
         "",
     ]
-    for kind in sorted(counts):
-        out += [f"## {_cell(KIND_LABELS.get(kind, kind))}", "",
-                "| id | publisher | title | published | language | method and possible bias |",
+    for kind in (k for k in order if counts[k]):
+        out += [f"## {_cell(kinds[kind]['label'])}", "",
+                "| publisher | title | published | language | where | method and possible "
+                "bias |",
                 "| --- | --- | --- | --- | --- | --- |"]
         for r in (s for s in sources if s["source_kind"] == kind):
-            out.append(f"| {safe.code(r['source_id'])} | {_cell(r['publisher'])} | "
-                       f"{safe.link(r['title'], r['url'])} | {_cell(r['date_published'])} | "
-                       f"{_cell(r['language'])} | {_cell(r['method_note'])} |")
+            publisher = r["publisher"] + (f" (first published by {r['original_publisher']})"
+                                          if r["original_publisher"] else "")
+            out.append(f"| {_cell(publisher)} | {_cell(r['title'])} | "
+                       f"{_cell(text.when(r['date_published']))} | "
+                       f"{_cell(languages[r['language']])} | {_address(r)} | "
+                       f"{_cell(r['method_note'])} |")
         out.append("")
     return "\n".join(out) + "\n"
 

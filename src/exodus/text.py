@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from IPython.display import Markdown
 from myst_nb import glue
 
-from exodus import safe
+from exodus import safe, vocab
 
 ID = re.compile(safe.ID_PATTERN)
 
@@ -64,23 +64,43 @@ def glue_sentence(name: str, text: str) -> None:
     glue(name, Markdown(text), display=False)
 
 
-QUALIFIER_WORDS = {
-    "exact": "",
-    "approx": "about ",
-    "more_than": "more than ",
-    "at_least": "at least ",
-    "less_than": "less than ",
-    "up_to": "up to ",
-}
-
-
 def qualified(qualifier: str) -> str:
-    """The words that carry a source's qualifier into a sentence ('more than ', 'about ')."""
+    """The words that carry a source's qualifier into a sentence ('more than ', 'about '),
+    from the `prefix` column of data/vocab_qualifiers.csv."""
     try:
-        return QUALIFIER_WORDS[qualifier]
+        prefix = vocab.label("qualifiers", qualifier, column="prefix")
     except KeyError:
         raise ValueError(f"unknown qualifier {qualifier!r}; expected one of "
-                         f"{', '.join(QUALIFIER_WORDS)}") from None
+                         f"{', '.join(vocab.table('qualifiers'))}") from None
+    return f"{prefix} " if prefix else ""
+
+
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December"]
+_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+
+
+def _date_words(part: str) -> tuple[str, str, str]:
+    match = _DATE.fullmatch(part)
+    if not match:
+        raise ValueError(f"not an ISO 8601 date or year: {part!r}")
+    year, month, day = match.groups()
+    return year, MONTHS[int(month) - 1] if month else "", str(int(day)) if day else ""
+
+
+def when(period: object) -> str:
+    """An ISO 8601 date, month, year or range in words: '2022-09' -> 'September 2022',
+    '2020-08/2021-08' -> 'August 2020 to August 2021', '2023-01/2023-02' -> 'January to
+    February 2023'. Readers never see the ISO form."""
+    text = str(period)
+    parts = [_date_words(p) for p in text.split("/")]
+    words = [" ".join(w for w in (d, m, y) if w) for y, m, d in parts]
+    if len(parts) == 1:
+        return words[0]
+    (y1, m1, d1), (y2, m2, d2) = parts
+    if y1 == y2 and m1 and m2 and not d1 and not d2:
+        return f"{m1} to {m2} {y1}" if m1 != m2 else f"{m1} {y1}"
+    return f"{words[0]} to {words[1]}"
 
 
 def glue_chart(name: str, chart) -> None:
