@@ -37,9 +37,9 @@ def entry(row: dict[str, str]) -> str:
         "author": "{" + _escape(row.get("author") or row["publisher"]) + "}",
         "title": "{" + _escape(row["title"]) + "}",
         "howpublished": _escape(row["publisher"]),
-        "year": date[:4],
+        "year": date[:4] or "n.d.",
         "url": address.replace("%", "\\%").replace("#", "\\#"),
-        "note": f"Published {text.when(date)}; accessed {text.when(row['date_accessed'])}"
+        "note": f"Published {text.when(date) if date else 'with no date shown'}; accessed {text.when(row['date_accessed'])}"
                 f"{first}{where}",
     }
     body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields.items())

@@ -113,7 +113,7 @@ def sources_page(data_dir: Path) -> str:
     order = list(kinds)
     sources = sorted(_rows(data_dir / "sources.csv"),
                      key=lambda r: (order.index(r["source_kind"]), r["publisher"],
-                                    r["date_published"]))
+                                    r["date_published"] or "0"))
     counts = Counter(r["source_kind"] for r in sources)
     languages = vocab.labels("languages", data_dir=data_dir)
     copies = sum(1 for r in sources if r["copy_url"])
@@ -144,7 +144,7 @@ def sources_page(data_dir: Path) -> str:
             publisher = r["publisher"] + (f" (first published by {r['original_publisher']})"
                                           if r["original_publisher"] else "")
             out.append(f"| {_cell(publisher)} | {_cell(r['title'])} | "
-                       f"{_cell(text.when(r['date_published']))} | "
+                       f"{_cell(text.when(r['date_published']) if r['date_published'] else 'no date')} | "
                        f"{_cell(languages[r['language']])} | {_address(r)} | "
                        f"{_cell(r['method_note'])} |")
         out.append("")
@@ -157,12 +157,12 @@ def write(root: Path | None = None) -> list[Path]:
     target_dir = root / GENERATED
     target_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, text in [("data.md", catalogue_page(root / "data")),
+    for name, page in [("data.md", catalogue_page(root / "data")),
                        ("sources.md", sources_page(root / "data")),
                        ("cite.md", cite_page(root))]:
         target = target_dir / name
-        if not target.is_file() or target.read_text(encoding="utf-8") != text:
-            target.write_text(text, encoding="utf-8")
+        if not target.is_file() or target.read_text(encoding="utf-8") != page:
+            target.write_text(page, encoding="utf-8")
         written.append(target)
     return written
 

@@ -8,13 +8,13 @@ than showing the code.
 from __future__ import annotations
 
 import csv
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from exodus import paths
 
 
-@lru_cache(maxsize=None)
+@cache
 def _table(vocabulary: str, data_dir: str) -> dict[str, dict[str, str]]:
     path = Path(data_dir) / f"vocab_{vocabulary}.csv"
     with open(path, encoding="utf-8", newline="") as fh:
