@@ -305,6 +305,20 @@ PLAUSIBILITY_CASES = [
     ("sources.csv", 2, "publisher", '=HYPERLINK("https://example.org","x")',
      "starts with '=', which a spreadsheet would run as a formula"),
     ("relocation.csv", 2, "notes", "@SUM(A1:A2)", "starts with '@'"),
+    # Counts cannot be negative (line 2 is a count of resident companies).
+    ("hi_tech_park.csv", 2, "value", "-5", "-5 is outside the plausible range of "
+                                           "'resident_companies' in companies (0 to 100,000"),
+    ("hi_tech_park.csv", 2, "indicator", "resident_companiez",
+     "'resident_companiez' is not in vocab_indicators.csv"),
+    ("hi_tech_park.csv", 2, "geography", "XX", "'XX' is not in vocab_countries.csv"),
+    ("hi_tech_park.csv", 2, "id", "ict_999", "'ict_999' does not have the expected form"),
+    ("hi_tech_park.csv", 2, "notes", "x" * 2001, "the text is 2,001 characters long; at most "
+                                                 "2,000 allowed"),
+    ("relocation.csv", 2, "conflict_group", "cg_alone", "conflict group 'cg_alone' has only "
+                                                        "this row"),
+    ("vocab_units.csv", 2, "label", "", "empty, but a value is required"),
+    ("company_events.csv", 2, "destination", "Lithuania", "'Lithuania' is not in "
+                                                           "vocab_countries.csv"),
 ]
 
 
@@ -332,6 +346,39 @@ def test_a_range_the_wrong_way_round_or_a_value_outside_it_is_refused(pkg):
     set_cell(path, line, "value_low", str(high + 2))
     assert f"{where}, column 'value_low': value_low {high + 2:g} is above value_high " \
            f"{high:g}" in only(pkg)
+
+
+def line_of(path: Path, **match: str) -> int:
+    table = rows(path)
+    return next(i for i, r in enumerate(table[1:], start=2)
+                if all(r[table[0].index(k)] == v for k, v in match.items()))
+
+
+@pytest.mark.parametrize("name,match,value,expected", [
+    # exports in US$ million: 3,200,000 would be US$3.2 trillion, dozens of times GDP
+    ("hi_tech_park.csv", {"indicator": "exports"}, "3200000",
+     "3,200,000 is outside the plausible range of 'exports' in usd_million (0 to 20,000"),
+    ("relocation.csv", {"unit": "percent"}, "150", "150 is outside the plausible range"),
+    ("ict_sector.csv", {"indicator": "employees"}, "-1", "-1 is outside the plausible range"),
+    # a net outflow may be negative, but not beyond its stated bound
+    ("ict_sector.csv", {"indicator": "net_worker_outflow"}, "-2000000",
+     "-2,000,000 is outside the plausible range of 'net_worker_outflow'"),
+])
+def test_a_value_outside_its_indicator_or_unit_range_is_refused(pkg, name, match, value,
+                                                                expected):
+    line = line_of(pkg / name, **match)
+    set_cell(pkg / name, line, "value", value)
+    where = f"data/{name}, line {line} (row {line - 1}), column 'value': "
+    assert any(m.startswith(where) and expected in m for m in messages(pkg)), messages(pkg)
+
+
+def test_a_conflict_group_must_hold_one_quantity(pkg):
+    path = pkg / "ict_sector.csv"
+    first = line_of(path, indicator="gdp_share")
+    second = line_of(path, indicator="employees")
+    set_cell(path, first, "conflict_group", "cg_mixed")
+    set_cell(path, second, "conflict_group", "cg_mixed")
+    assert "conflict group 'cg_mixed' mixes different quantities" in only(pkg)
 
 
 def test_negative_numbers_are_not_taken_for_formulas(pkg):
