@@ -110,3 +110,65 @@ def test_data_block_escapes_markup():
         description="Bar chart with a hostile label.")
     block = charts.data_block(chart.to_dict(), "chart-x")
     assert "<script>" not in block and "&lt;script&gt;" in block
+
+
+# ------------------------------------------------- a chart's data is checked before drawing
+
+
+def _spec(frame: pd.DataFrame, **encoding) -> dict:
+    return (alt.Chart(frame).mark_point().encode(**encoding)
+            .properties(description="a test chart").to_dict())
+
+
+@pytest.mark.parametrize("value", [None, float("nan"), "2018---", "July 2018", "0NaN"])
+def test_a_missing_or_unparsable_date_is_refused_naming_the_row(value):
+    frame = pd.DataFrame({"id": ["ok_1", "bad_1"], "date": ["2018-07", value],
+                          "value": [1.0, 2.0]})
+    with pytest.raises(charts.ChartDataError, match=r"bad_1: date = ") as err:
+        charts.renderer(_spec(frame, x="date:T", y="value:Q"))
+    assert "ok_1" not in str(err.value) and "a test chart" in str(err.value)
+
+
+def test_a_missing_number_is_refused_but_iso_dates_and_numbers_pass():
+    frame = pd.DataFrame({"id": ["a", "b"], "date": ["2018", "2020-12-31T00:00:00"],
+                          "value": [1.0, None]})
+    with pytest.raises(charts.ChartDataError, match=r"b: value = None"):
+        charts.check_data(_spec(frame, x="date:T", y="value:Q"))
+    charts.check_data(_spec(frame.dropna(), x="date:T", y="value:Q"))
+
+
+def test_a_field_only_in_the_tooltip_or_only_in_another_layer_is_not_drawn():
+    frame = pd.DataFrame({"id": ["a", "b"], "value": [1.0, 2.0], "low": [0.5, None],
+                          "note": [None, "x"]})
+    points = alt.Chart(frame).mark_point().encode(
+        x="value:Q", tooltip=[alt.Tooltip("low:Q"), alt.Tooltip("note:N")])
+    bars = alt.Chart(frame.dropna(subset=["low"])).mark_rule().encode(x="low:Q", x2="value:Q")
+    charts.check_data(alt.layer(points, bars).properties(description="d").to_dict())
+    drawn = alt.Chart(frame).mark_rule().encode(x="low:Q", x2="value:Q")
+    with pytest.raises(charts.ChartDataError, match="b: low = None"):
+        charts.check_data(alt.layer(points, drawn).properties(description="d").to_dict())
+
+
+@pytest.mark.parametrize("show", ["chart", "from myst_nb import glue\nglue('fig', chart, "
+                                           "display=False)"], ids=["shown", "glued"])
+def test_an_error_while_showing_an_output_fails_the_build(tmp_path, show):
+    """IPython records an exception raised by a display hook as an output and carries on;
+    the build must stop on it rather than publish a chapter without its chart."""
+    import nbformat
+
+    from exodus import build
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import altair as alt\nimport pandas as pd\nfrom exodus import charts\n"
+        "charts.enable()\n"
+        "frame = pd.DataFrame({'id': ['bad_1'], 'date': ['2018---'], 'value': [1]})\n"
+        "chart = alt.Chart(frame).mark_point().encode(x='date:T', y='value:Q')"
+        ".properties(description='a broken chart')\n" + show)])
+    path = tmp_path / "broken.ipynb"
+    nbformat.write(nb, path)
+    with pytest.raises(build.BuildError) as err:
+        build.execute_notebook(tmp_path, path)
+    message = str(err.value)
+    assert "broken.ipynb" in message and "nothing was published" in message
+    assert "ChartDataError: the chart 'a broken chart...' would draw 1 missing" in message
+    assert "bad_1: date = '2018---'" in message and "Traceback" not in message

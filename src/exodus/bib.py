@@ -33,13 +33,14 @@ def entry(row: dict[str, str]) -> str:
              "; read in a copy at another address" if copy else "")
     first = (f"; first published by {_escape(row['original_publisher'])}"
              if row.get("original_publisher") else "")
+    published = text.when(date) if date else "with no date shown"
     fields = {
         "author": "{" + _escape(row.get("author") or row["publisher"]) + "}",
         "title": "{" + _escape(row["title"]) + "}",
         "howpublished": _escape(row["publisher"]),
         "year": date[:4] or "n.d.",
         "url": address.replace("%", "\\%").replace("#", "\\#"),
-        "note": f"Published {text.when(date) if date else 'with no date shown'}; accessed {text.when(row['date_accessed'])}"
+        "note": f"Published {published}; accessed {text.when(row['date_accessed'])}"
                 f"{first}{where}",
     }
     body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields.items())

@@ -32,6 +32,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -169,12 +170,20 @@ def execute_notebook(root: Path, nb_path: Path) -> list[str]:
             shutil.rmtree(sockets, ignore_errors=True)
     except CellExecutionError as err:
         raise BuildError(f"notebook {rel} raised an error; nothing was published.\n"
-                         f"{_short_error(err)}") from None
+                         f"{_plain_error(nb) or _short_error(err)}") from None
     except Exception as err:  # kernel died, timeout, bad notebook
         raise BuildError(f"notebook {rel} could not be executed: {err}") from None
     finally:
         read = deps_log.read_text(encoding="utf-8").split() if deps_log.exists() else []
         deps_log.unlink(missing_ok=True)
+    # IPython catches an exception raised while *displaying* a value (a chart whose data
+    # fails its check, say) and records it as an error output without stopping the cell.
+    for index, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                message = f"{out.get('ename')}: " + ANSI.sub("", str(out.get("evalue")))
+                raise BuildError(f"notebook {rel}, cell {index}, raised an error while showing "
+                                 f"an output; nothing was published.\n{message}")
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
     tmp = nb_path.with_suffix(".ipynb.tmp")
@@ -186,7 +195,25 @@ def execute_notebook(root: Path, nb_path: Path) -> list[str]:
     return deps
 
 
+# Errors that say everything in their message (file, row, column; chart and rows): the
+# reader of the build log needs no traceback for them.
+PLAIN_ERRORS = {"DataError", "ChartDataError", "DuplicateId"}
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _plain_error(nb) -> str | None:
+    """The message of the first error output that says everything itself, if any (an
+    exception in a display hook reaches nbclient without its name)."""
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error" and out.get("ename") in PLAIN_ERRORS:
+                return f"{out['ename']}: " + ANSI.sub("", str(out.get("evalue")))
+    return None
+
+
 def _short_error(err) -> str:
+    if getattr(err, "ename", "") in PLAIN_ERRORS:
+        return f"{err.ename}: " + ANSI.sub("", str(err.evalue))
     text = str(err)
     lines = [line for line in text.splitlines() if line.strip()]
     return "\n".join(lines[-25:])

@@ -98,6 +98,10 @@ def catalogue_page(data_dir: Path) -> str:
     return "\n".join(out) + "\n"
 
 
+def _when(date: str) -> str:
+    return text.when(date) if date else "no date shown"
+
+
 def _address(r: dict[str, str]) -> str:
     """Where the source is: its original address, and the copy we read when it differs."""
     parts = []
@@ -144,7 +148,7 @@ def sources_page(data_dir: Path) -> str:
             publisher = r["publisher"] + (f" (first published by {r['original_publisher']})"
                                           if r["original_publisher"] else "")
             out.append(f"| {_cell(publisher)} | {_cell(r['title'])} | "
-                       f"{_cell(text.when(r['date_published']) if r['date_published'] else 'no date')} | "
+                       f"{_cell(_when(r['date_published']))} | "
                        f"{_cell(languages[r['language']])} | {_address(r)} | "
                        f"{_cell(r['method_note'])} |")
         out.append("")

@@ -24,6 +24,7 @@ import hashlib
 import html
 import io
 import json
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -154,6 +155,81 @@ def data_block(spec: dict[str, Any], cid: str) -> str:
     )
 
 
+class ChartDataError(ValueError):
+    """A chart would draw a missing or unreadable value (as Vega does, at zero)."""
+
+
+_CHECKED_TYPES = {"quantitative", "temporal"}
+ISO_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?"
+                      r"([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?")
+
+
+def _encoded_fields(node: Any, data: str | None,
+                    found: set[tuple[str | None, str, str]]) -> set[tuple[str | None, str, str]]:
+    """Every (dataset, field, type) that an encoding draws: a layer or view draws from its own
+    `data` or else from the nearest enclosing one."""
+    if isinstance(node, dict):
+        own = node.get("data")
+        if isinstance(own, dict):
+            data = own.get("name", "inline" if "values" in own else data)
+        encoding = node.get("encoding")
+        if isinstance(encoding, dict):
+            for channel, enc in encoding.items():
+                if channel in {"tooltip", "href", "description"} or not isinstance(enc, dict):
+                    continue
+                field, kind = enc.get("field"), enc.get("type")
+                if isinstance(field, str) and kind in _CHECKED_TYPES:
+                    found.add((data, field, kind))
+        for key, value in node.items():
+            if key not in {"data", "datasets", "encoding"}:
+                _encoded_fields(value, data, found)
+    elif isinstance(node, list):
+        for value in node:
+            _encoded_fields(value, data, found)
+    return found
+
+
+def _unreadable(value: Any, kind: str) -> bool:
+    import math
+
+    import pandas as pd
+
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return True
+    if kind == "quantitative":
+        return not isinstance(value, int | float) or isinstance(value, bool)
+    if isinstance(value, int | float):
+        return isinstance(value, bool)  # a timestamp in milliseconds
+    # What a browser's Date.parse reads the same everywhere: ISO 8601, nothing lenient
+    # (pandas reads '2018---' as 1 January 2018; a browser reads it as NaN).
+    return not (isinstance(value, str) and ISO_DATE.fullmatch(value)
+                and not pd.isna(pd.to_datetime(value, errors="coerce")))
+
+
+def check_data(spec: dict[str, Any]) -> None:
+    """Refuse a chart whose drawn fields hold a null, a NaN or an unparsable date or number.
+
+    Vega draws such a value at zero (a NaN date becomes 1970 or x = 0) and every test of
+    marks still passes, so the check runs before anything is drawn. It names the chart and
+    the rows (their ids where the data has them): drop or fix them before charting.
+    """
+    datasets = dict(spec.get("datasets") or {})
+    if isinstance(spec.get("data"), dict) and "values" in spec["data"]:
+        datasets["inline"] = spec["data"]["values"]
+    problems = []
+    for name, field, kind in sorted(_encoded_fields(spec, None, set()), key=str):
+        for n, row in enumerate(datasets.get(name, []), start=1):
+            if field in row and _unreadable(row[field], kind):
+                where = row.get("id") or f"row {n}"
+                problems.append(f"{where}: {field} = {row[field]!r}")
+    if problems:
+        name = " ".join(str(spec.get("description", "")).split()[:10])
+        shown = "; ".join(problems[:12]) + ("; ..." if len(problems) > 12 else "")
+        raise ChartDataError(f"the chart '{name}...' would draw {len(problems)} missing or "
+                             f"unreadable value(s) as zero: {shown}. Drop or fix these rows "
+                             "before charting.")
+
+
 def html_bundle(spec: dict[str, Any]) -> str:
     """The HTML for one chart: a labelled container and its Vega spec as inert JSON."""
     description = spec.get("description")
@@ -180,6 +256,7 @@ def svg_bundle(spec: dict[str, Any]) -> str:
 
 def renderer(spec: dict[str, Any], **_: Any) -> dict[str, Any]:
     """The Altair renderer: one mimebundle usable by the HTML and the PDF builds."""
+    check_data(spec)
     cid = chart_id(spec)
     return {
         "text/html": html_bundle(spec),
