@@ -35,9 +35,12 @@ def test_sources_page_lists_every_source_with_its_link():
     with open(DATA / "sources.csv", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     for row in rows:
-        assert f"| ` {row['source_id']} ` |" in page
-        assert f"[{row['title']}]" in unescaped(page)
-    assert links == {unquote(row["url"]) for row in rows}
+        assert f"| {row['title']} |" in unescaped(page), row["source_id"]
+        assert row["source_id"] not in page  # internal ids are not for readers
+    addresses = {unquote(row[k]) for row in rows for k in ("url", "copy_url") if row[k]}
+    assert links == addresses
+    # Every source can be reached: by its original address, or the copy we read.
+    assert all(row["url"] or row["copy_url"] for row in rows)
 
 
 def test_pages_change_when_the_data_change(tmp_path):

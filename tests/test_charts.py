@@ -172,3 +172,13 @@ def test_an_error_while_showing_an_output_fails_the_build(tmp_path, show):
     assert "broken.ipynb" in message and "nothing was published" in message
     assert "ChartDataError: the chart 'a broken chart...' would draw 1 missing" in message
     assert "bad_1: date = '2018---'" in message and "Traceback" not in message
+
+
+def test_a_layer_with_no_rows_is_refused():
+    """An events layer whose filter matched nothing (old ids, say) drew nothing, silently."""
+    frame = pd.DataFrame({"id": ["a"], "date": ["2020-08-09"], "value": [1.0]})
+    empty = frame.iloc[0:0]
+    layered = alt.layer(alt.Chart(frame).mark_point().encode(x="date:T", y="value:Q"),
+                        alt.Chart(empty).mark_rule().encode(x="date:T"))
+    with pytest.raises(charts.ChartDataError, match="empty dataset"):
+        charts.check_data(layered.properties(description="d").to_dict())

@@ -247,6 +247,8 @@ def test_planted_payloads_are_shown_as_text_and_never_run(planted, browser):
             page.goto(f"{base}/{name}", wait_until="load")
             # Hover and focus every provenance number and link, so handlers would fire.
             for handle in page.query_selector_all(".exodus-num, a[href^='javascript']")[:10]:
+                page.mouse.move(0, 0)  # close the note an earlier hover opened over this one
+                handle.focus()
                 handle.hover()
             assert page.evaluate("window.__pwned") is None, (name, page.evaluate(
                 "window.__pwned"))

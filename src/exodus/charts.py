@@ -217,7 +217,11 @@ def check_data(spec: dict[str, Any]) -> None:
     if isinstance(spec.get("data"), dict) and "values" in spec["data"]:
         datasets["inline"] = spec["data"]["values"]
     problems = []
-    for name, field, kind in sorted(_encoded_fields(spec, None, set()), key=str):
+    drawn = _encoded_fields(spec, None, set())
+    for name in sorted({d for d, _, _ in drawn if d in datasets and not datasets[d]}):
+        problems.append(f"a layer draws from an empty dataset ({name}): did a filter match "
+                        "nothing?")
+    for name, field, kind in sorted(drawn, key=str):
         for n, row in enumerate(datasets.get(name, []), start=1):
             if field in row and _unreadable(row[field], kind):
                 where = row.get("id") or f"row {n}"

@@ -1,6 +1,6 @@
 """Number provenance: every glued number can say where it came from.
 
-In the text a number is written with the `{num}` role: ``{num}`585.2 <htp_obs_010>``` for a
+In the text a number is written with the `{num}` role: ``{num}`585.2 <htp_008>``` for a
 figure taken from a data row, or ``{num}`5.5 <ours: peak / earliest>``` for our own
 arithmetic. In HTML the number becomes focusable and reveals, on hover and on keyboard
 focus, the source's title, publisher and date and the quoted words (or the formula). In
