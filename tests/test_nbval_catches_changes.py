@@ -4,8 +4,8 @@ value or one stored output makes it fail."""
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import subprocess
 import sys
 
