@@ -372,6 +372,22 @@ def test_a_value_outside_its_indicator_or_unit_range_is_refused(pkg, name, match
     assert any(m.startswith(where) and expected in m for m in messages(pkg)), messages(pkg)
 
 
+def test_the_same_fact_entered_in_two_datasets_is_refused(pkg):
+    """17,308 once stood in both ict_sector.csv and emigration_estimates.csv."""
+    source = rows(pkg / "ict_sector.csv")
+    header = source[0]
+    line = line_of(pkg / "ict_sector.csv", indicator="net_worker_outflow", period="2022",
+                   qualifier="exact")
+    fact = dict(zip(header, source[line - 1]))
+    estimates = rows(pkg / "emigration_estimates.csv")
+    copy = dict(zip(estimates[0], estimates[1]))
+    copy.update(id="est_999", period=fact["period"], value=fact["value"],
+                source_id=fact["source_id"], quote=fact["quote"])
+    write_rows(pkg / "emigration_estimates.csv", estimates + [[copy[c] for c in estimates[0]]])
+    assert (f"column 'value': the same fact as data/ict_sector.csv, line {line} (source "
+            f"{fact['source_id']}, period 2022, value 17,308)") in only(pkg)
+
+
 def test_a_conflict_group_must_hold_one_quantity(pkg):
     path = pkg / "ict_sector.csv"
     first = line_of(path, indicator="gdp_share")

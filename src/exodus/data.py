@@ -420,6 +420,32 @@ def _conflict_rules(rows_by_file: dict[str, list[dict[str, str]]]) -> list[Probl
     return found
 
 
+def _repeated_facts(rows_by_file: dict[str, list[dict[str, str]]]) -> list[Problem]:
+    """One fact, one row: the same source giving the same value for the same period may
+    stand once in the whole package (a second reading of it belongs in that row's notes)."""
+    seen: dict[tuple[str, str, float], tuple[str, int]] = {}
+    found = []
+    for rel, rows in rows_by_file.items():
+        for line, row in enumerate(rows, start=2):
+            period = row.get("period") or row.get("date") or ""
+            try:
+                value = float(row.get("value") or "nan")
+            except ValueError:
+                continue
+            if not row.get("source_id") or value != value or not period:
+                continue
+            key = (row["source_id"], period, value)
+            if key in seen:
+                other, other_line = seen[key]
+                found.append(Problem(rel, f"the same fact as data/{other}, line {other_line} "
+                                          f"(source {row['source_id']}, period {period}, value "
+                                          f"{value:,.12g}); enter a fact once, in the dataset "
+                                          "where it belongs", line, "value"))
+            else:
+                seen[key] = (rel, line)
+    return found
+
+
 def _package_rules(rows_by_file: dict[str, list[dict[str, str]]]) -> list[Problem]:
     """Rules across files: row ids unique in the whole package, values in range, conflict
     groups well formed.
@@ -427,7 +453,8 @@ def _package_rules(rows_by_file: dict[str, list[dict[str, str]]]) -> list[Proble
     A number's provenance note is looked up by its row id alone, so an id used in two files
     would let one row pass for another; the build refuses it.
     """
-    found = _range_rules(rows_by_file) + _conflict_rules(rows_by_file)
+    found = (_range_rules(rows_by_file) + _conflict_rules(rows_by_file)
+             + _repeated_facts(rows_by_file))
     seen: dict[str, tuple[str, int]] = {}
     for rel, rows in rows_by_file.items():
         for index, row in enumerate(rows):
