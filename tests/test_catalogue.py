@@ -35,7 +35,7 @@ def test_sources_page_lists_every_source_with_its_link():
     with open(DATA / "sources.csv", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     for row in rows:
-        assert f"| {row['title']} |" in unescaped(page), row["source_id"]
+        assert f"*{row['title']}*" in unescaped(page), row["source_id"]
         assert row["source_id"] not in page  # internal ids are not for readers
     addresses = {unquote(row[k]) for row in rows for k in ("url", "copy_url") if row[k]}
     assert links == addresses

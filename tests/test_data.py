@@ -378,9 +378,9 @@ def test_the_same_fact_entered_in_two_datasets_is_refused(pkg):
     header = source[0]
     line = line_of(pkg / "ict_sector.csv", indicator="net_worker_outflow", period="2022",
                    qualifier="exact")
-    fact = dict(zip(header, source[line - 1]))
+    fact = dict(zip(header, source[line - 1], strict=True))
     estimates = rows(pkg / "emigration_estimates.csv")
-    copy = dict(zip(estimates[0], estimates[1]))
+    copy = dict(zip(estimates[0], estimates[1], strict=True))
     copy.update(id="est_999", period=fact["period"], value=fact["value"],
                 source_id=fact["source_id"], quote=fact["quote"])
     write_rows(pkg / "emigration_estimates.csv", estimates + [[copy[c] for c in estimates[0]]])

@@ -106,10 +106,12 @@ def _address(r: dict[str, str]) -> str:
     """Where the source is: its original address, and the copy we read when it differs."""
     parts = []
     if r["url"]:
-        parts.append(safe.link("original", r["url"]))
+        parts.append(safe.link("Original", r["url"]))
     if r["copy_url"]:
-        parts.append(safe.link("copy we read", r["copy_url"]))
-    return "; ".join(parts)
+        parts.append(safe.link("Copy we read" if r["url"] else "Copy we read (original "
+                                                                "address not known)",
+                               r["copy_url"]))
+    return " · ".join(parts)
 
 
 def sources_page(data_dir: Path) -> str:
@@ -140,17 +142,16 @@ def sources_page(data_dir: Path) -> str:
         "",
     ]
     for kind in (k for k in order if counts[k]):
-        out += [f"## {_cell(kinds[kind]['label'])}", "",
-                "| publisher | title | published | language | where | method and possible "
-                "bias |",
-                "| --- | --- | --- | --- | --- | --- |"]
+        out += [f"## {_cell(kinds[kind]['label'])}", ""]
+        # One entry a source, as in a bibliography: it reads on a phone, where a table of
+        # six columns cannot.
         for r in (s for s in sources if s["source_kind"] == kind):
-            publisher = r["publisher"] + (f" (first published by {r['original_publisher']})"
-                                          if r["original_publisher"] else "")
-            out.append(f"| {_cell(publisher)} | {_cell(r['title'])} | "
-                       f"{_cell(_when(r['date_published']))} | "
-                       f"{_cell(languages[r['language']])} | {_address(r)} | "
-                       f"{_cell(r['method_note'])} |")
+            first = (f" (first published by {_cell(r['original_publisher'])})"
+                     if r["original_publisher"] else "")
+            out += [f"- **{_cell(r['publisher'])}**{first}. *{_cell(r['title'])}*. "
+                    f"{_cell(_when(r['date_published']))}, in "
+                    f"{_cell(languages[r['language']])}. {_address(r)}.  ",
+                    f"  {_cell(r['method_note'])}"]
         out.append("")
     return "\n".join(out) + "\n"
 
