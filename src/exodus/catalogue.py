@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import textwrap
 from collections import Counter
 from pathlib import Path
 
@@ -183,7 +184,9 @@ def cite_page(root: Path) -> str:
     bibtex = "\n".join([
         "@techreport{belarus_tech_exodus,",
         f"  author = {{{{{authors}}}}},",
-        f"  title = {{{{{cff['title']}}}}},",
+        # Broken inside the braces (BibTeX reads the lines as one), so that the PDF never
+        # wraps it with continuation marks and a copied entry still parses.
+        "  title = {{" + "\n    ".join(textwrap.wrap(cff["title"], 60)) + "}},",
         f"  year = {{{year}}},",
         f"  note = {{Edition {cff['version']}, {cff['date-released']}}},",
         "}",

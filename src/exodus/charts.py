@@ -159,7 +159,9 @@ class ChartDataError(ValueError):
     """A chart would draw a missing or unreadable value (as Vega does, at zero)."""
 
 
-_CHECKED_TYPES = {"quantitative", "temporal"}
+_CHECKED_TYPES = {"quantitative", "temporal", "nominal", "ordinal"}
+# Channels where a missing category would show as a "null" label or legend entry.
+_CATEGORY_CHANNELS = {"x", "y", "color", "shape", "row", "column", "facet", "detail", "text"}
 ISO_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?"
                       r"([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?")
 
@@ -178,6 +180,8 @@ def _encoded_fields(node: Any, data: str | None,
                 if channel in {"tooltip", "href", "description"} or not isinstance(enc, dict):
                     continue
                 field, kind = enc.get("field"), enc.get("type")
+                if kind in {"nominal", "ordinal"} and channel not in _CATEGORY_CHANNELS:
+                    continue
                 if isinstance(field, str) and kind in _CHECKED_TYPES:
                     found.add((data, field, kind))
         for key, value in node.items():
@@ -196,6 +200,8 @@ def _unreadable(value: Any, kind: str) -> bool:
 
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return True
+    if kind in {"nominal", "ordinal"}:
+        return False
     if kind == "quantitative":
         return not isinstance(value, int | float) or isinstance(value, bool)
     if isinstance(value, int | float):

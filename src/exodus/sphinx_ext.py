@@ -305,6 +305,14 @@ def _publish_data(app: Sphinx, exception: Exception | None) -> None:
     shutil.copytree(source, target, ignore=shutil.ignore_patterns("README*", ".*"))
 
 
+def _pdf_without_code(app: Sphinx) -> None:
+    """The PDF is for readers: no code at all (the HTML keeps each step's code behind a
+    toggle, the notebooks keep every line). myst-nb reads this setting when the builder is
+    ready, so this runs just before it does."""
+    if app.builder.format == "latex":
+        app.config.nb_remove_code_source = True
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     from exodus import provenance
 
@@ -315,6 +323,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_post_transform(SvgToPdf)
     app.connect("config-inited", _add_static)
     app.connect("builder-inited", _forget_stale_static)
+    app.connect("builder-inited", _pdf_without_code, priority=400)
     app.connect("doctree-resolved", _strip_thebe, priority=900)
     app.connect("html-page-context", _page_context, priority=900)
     app.connect("build-finished", _publish_data)

@@ -1,0 +1,111 @@
+"""What a reader sees: no code, no data-frame dumps, tables for readers with labels and
+dates in words, in the HTML at 1280 px and 390 px, and in the PDF.
+
+These assert the properties of the reader's edition that are done; see issue #8 for the
+rest (charts for phones, prose in Markdown, the summary box)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+
+import pytest
+from conftest import PDF, ROOT, require_build
+
+CHAPTERS = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
+# Code as it would show if a code cell were open: calls and imports of the notebooks.
+CODE = re.compile(r"\bdata\.load\(|\bimport altair\b|\balt\.Chart\(|\btables\.glue\(|"
+                  r"\.groupby\(|\.reset_index\(")
+# What pandas prints for a Series or a frame's index.
+DUMP = re.compile(r"\bdtype: \w+|\bName: \w+, dtype|\bLength: \d+")
+SNAKE = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
+ISO_DATE = re.compile(r"\b(?:19|20)\d\d-\d\d(?:-\d\d)?\b")
+
+
+def _visible(page, selector: str) -> str:
+    return page.evaluate(
+        "sel => Array.from(document.querySelectorAll(sel))"
+        ".filter(e => e.offsetParent !== null).map(e => e.innerText).join('\\n')", selector)
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_a_chapter_shows_no_code_and_no_dumps(browser, server, chapter, width):
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.goto(f"{server}/notebooks/{chapter}.html", wait_until="load")
+    shown = _visible(page, "article")
+    context.close()
+    assert not CODE.findall(shown), (chapter, width, CODE.findall(shown)[:3])
+    assert not DUMP.findall(shown), (chapter, width)
+
+
+def test_code_is_still_one_toggle_away_for_a_rerunner(browser, server):
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{server}/notebooks/hi_tech_park_rise.html", wait_until="load")
+    toggles = page.query_selector_all("details.hide.above-input")
+    assert toggles, "no code toggles: a rerunner cannot see the code of a step"
+    toggles[0].query_selector("summary").click()
+    assert CODE.search(_visible(page, "article")), "the opened toggle shows no code"
+    context.close()
+
+
+def _reader_tables(browser, server) -> dict[str, str]:
+    context = browser.new_context()
+    page = context.new_page()
+    found = {}
+    for chapter in CHAPTERS:
+        page.goto(f"{server}/notebooks/{chapter}.html", wait_until="load")
+        for i, handle in enumerate(page.query_selector_all("table.exodus-table")):
+            found[f"{chapter} table {i + 1}"] = handle.inner_text()
+    context.close()
+    return found
+
+
+def test_readers_tables_are_numbered_and_speak_in_labels_and_words(browser, server):
+    found = _reader_tables(browser, server)
+    assert len(found) >= 6, sorted(found)
+    for where, shown in found.items():
+        caption, _, body = shown.partition("\n")
+        assert re.match(r"Table \d+\.\d+ ", caption), (where, caption)
+        assert not SNAKE.findall(body), (where, SNAKE.findall(body)[:5])
+        assert not ISO_DATE.findall(body), (where, ISO_DATE.findall(body)[:5])
+        assert "nan" not in body.split() and "<NA>" not in body and "None" not in body.split()
+        assert not re.search(r"\b\d+\.0\b", body), (where, "a whole number shown as x.0")
+
+
+def test_every_readers_table_is_pasted_where_it_is_built():
+    glued, pasted = set(), set()
+    for nb in (ROOT / "notebooks").glob("*.ipynb"):
+        for cell in json.loads(nb.read_text(encoding="utf-8"))["cells"]:
+            source = "".join(cell["source"])
+            glued |= set(re.findall(r'tables\.glue\("(\w+)"', source))
+            pasted |= set(re.findall(r"```\{glue:md\} (tbl_\w+)", source))
+    assert glued and glued == pasted
+
+
+@pytest.fixture(scope="module")
+def pdf_pages() -> list[str]:
+    require_build()
+    text = subprocess.run(["pdftotext", "-layout", "-enc", "UTF-8", str(PDF), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    return text.split("\f")
+
+
+def test_the_pdf_carries_no_code_no_dumps_and_no_wrap_marks(pdf_pages):
+    text = "\n".join(pdf_pages)
+    assert not CODE.findall(text), CODE.findall(text)[:3]
+    assert not DUMP.findall(text)
+    assert "↪" not in text, "a line of code or BibTeX was wrapped with a continuation mark"
+
+
+def test_the_pdf_numbers_every_readers_table(pdf_pages):
+    text = "\n".join(pdf_pages)
+    captions = re.findall(r"Table (\d+)\.(\d+): ", text)
+    tables_in_notebooks = sum(
+        len(re.findall(r"```\{glue:md\} tbl_", "".join(c["source"])))
+        for nb in (ROOT / "notebooks").glob("*.ipynb")
+        for c in json.loads(nb.read_text(encoding="utf-8"))["cells"])
+    assert len(set(captions)) == tables_in_notebooks
