@@ -48,15 +48,16 @@ def test_one_edited_stored_output_fails(tmp_path):
     root = copy_project(tmp_path)
     nb_path = root / NOTEBOOK
     nb = json.loads(nb_path.read_text(encoding="utf-8"))
+    # The glued sentence on the Park's exports: its stored Markdown, as a reader gets it.
+    edited = 0
     for cell in nb["cells"]:
         for out in cell.get("outputs", []):
-            text = out.get("data", {}).get("text/plain")
-            if text and "exports" in "".join(text):
-                out["data"]["text/plain"] = ["".join(text).replace("exports", "imports")]
-                break
-        else:
-            continue
-        break
+            data = out.get("data", {})
+            key = "application/papermill.record/text/markdown"
+            if key in data and "exports" in "".join(data[key]) and not edited:
+                data[key] = ["".join(data[key]).replace("exports", "imports")]
+                edited += 1
+    assert edited == 1, "no stored sentence on exports to edit"
     nb_path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     result = run_nbval(root)
     assert result.returncode != 0
