@@ -182,3 +182,17 @@ def test_a_layer_with_no_rows_is_refused():
                         alt.Chart(empty).mark_rule().encode(x="date:T"))
     with pytest.raises(charts.ChartDataError, match="empty dataset"):
         charts.check_data(layered.properties(description="d").to_dict())
+
+
+def test_codes_in_a_charts_data_become_the_labels_readers_see():
+    frame = pd.DataFrame({"id": ["a", "b"], "value": [1.0, 2.0],
+                          "source_kind": ["belarusian_state", "exiled_media"],
+                          "qualifier": ["more_than", "exact"], "geography": ["PL", "LT"],
+                          "note": ["belarusian_state", "x"]})
+    spec = charts.readable(_spec(frame, x="value:Q", color="source_kind:N"))
+    rows = next(iter(spec["datasets"].values()))
+    assert [r["source_kind"] for r in rows] == ["Belarusian state", "Exiled media"]
+    assert [r["qualifier"] for r in rows] == ["more than", "exactly"]
+    assert [r["geography"] for r in rows] == ["Poland", "Lithuania"]
+    assert rows[0]["note"] == "belarusian_state"  # free text is not a code
+    assert rows[0]["id"] == "a" and rows[0]["value"] == 1.0

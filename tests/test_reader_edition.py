@@ -109,3 +109,35 @@ def test_the_pdf_numbers_every_readers_table(pdf_pages):
         for nb in (ROOT / "notebooks").glob("*.ipynb")
         for c in json.loads(nb.read_text(encoding="utf-8"))["cells"])
     assert len(set(captions)) == tables_in_notebooks
+
+
+def _chart_text(page) -> list[dict]:
+    """Each drawn chart: its layout, and the smallest text it shows, in CSS pixels."""
+    page.wait_for_function(
+        "Array.from(document.querySelectorAll('.exodus-chart'))"
+        ".every(e => e.getAttribute('data-rendered'))", timeout=10000)
+    return page.evaluate("""Array.from(document.querySelectorAll('.exodus-chart')).map(c => {
+        const svg = c.querySelector('svg');
+        const scale = svg.getBoundingClientRect().width / svg.width.baseVal.value;
+        const texts = Array.from(svg.querySelectorAll('text')).filter(t => t.textContent.trim());
+        const sizes = texts.map(t => parseFloat(getComputedStyle(t).fontSize) * scale);
+        return {id: c.id, layout: c.dataset.layout, min: Math.min(...sizes),
+                words: texts.map(t => t.textContent).join(' '),
+                width: svg.getBoundingClientRect().width};
+    })""")
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_charts_speak_in_labels_and_single_charts_fit_a_phone(browser, server, chapter):
+    context = browser.new_context(viewport={"width": 390, "height": 900})
+    page = context.new_page()
+    page.goto(f"{server}/notebooks/{chapter}.html", wait_until="load")
+    drawn = _chart_text(page) if page.query_selector(".exodus-chart") else []
+    context.close()
+    for chart in drawn:
+        assert not SNAKE.findall(chart["words"]), (chapter, chart["id"],
+                                                  SNAKE.findall(chart["words"])[:5])
+        if chart["layout"] == "fluid":
+            # drawn at the phone's width, its type at full size (12 px), not scaled down
+            assert 300 <= chart["width"] <= 390, (chapter, chart)
+            assert chart["min"] >= 11, (chapter, chart["id"], chart["min"])

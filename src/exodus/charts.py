@@ -240,6 +240,28 @@ def check_data(spec: dict[str, Any]) -> None:
                              "before charting.")
 
 
+COMPOUND = ("facet", "hconcat", "vconcat", "concat", "repeat", "spec")
+
+
+def _compound(spec: dict[str, Any]) -> bool:
+    """A faceted (also by a row or column encoding), concatenated or repeated chart."""
+    if any(key in spec for key in COMPOUND):
+        return True
+    views = [spec, *spec.get("layer", [])]
+    return any(channel in (view.get("encoding") or {}) for view in views
+               for channel in ("row", "column", "facet"))
+
+
+def responsive(spec: dict[str, Any]) -> dict[str, Any]:
+    """For the page, a single or layered chart fills its column: on a 390 px phone it is
+    drawn at the phone's width with its type at full size, instead of a 560 px drawing
+    scaled down to unreadable labels. The PDF keeps the fixed width (the SVG is made from
+    the spec as it is). Faceted and concatenated charts keep their fixed layout."""
+    if _compound(spec):
+        return spec
+    return {**spec, "width": "container", "autosize": {"type": "fit-x", "contains": "padding"}}
+
+
 def html_bundle(spec: dict[str, Any]) -> str:
     """The HTML for one chart: a labelled container and its Vega spec as inert JSON."""
     description = spec.get("description")
@@ -249,9 +271,10 @@ def html_bundle(spec: dict[str, Any]) -> str:
             "readers can announce what the chart shows"
         )
     cid = chart_id(spec)
-    vega_spec = to_vega(spec)
+    layout = "fixed" if _compound(spec) else "fluid"
+    vega_spec = to_vega(responsive(spec))
     return (
-        f'<div class="exodus-chart" id="{cid}">'
+        f'<div class="exodus-chart" id="{cid}" data-layout="{layout}">'
         f'<div class="exodus-chart-view" role="img" aria-label="{html.escape(str(description))}">'
         "</div>"
         f'<script type="application/json" class="exodus-chart-spec">{_json_for_html(vega_spec)}'
@@ -264,8 +287,35 @@ def svg_bundle(spec: dict[str, Any]) -> str:
     return vlc.vegalite_to_svg(spec)
 
 
+def readable(spec: dict[str, Any]) -> dict[str, Any]:
+    """The chart's data as readers should see it: every code in a coded column (a source
+    kind, a qualifier, an indicator, a country...) replaced by its (short) label from the
+    vocabularies, so no legend, axis or tooltip shows `belarusian_state` or `more_than`."""
+    from exodus import tables, vocab
+
+    def short(name: str) -> dict[str, str]:
+        rows = vocab.table(name)
+        column = "short_label" if "short_label" in next(iter(rows.values())) else "label"
+        return vocab.labels(name, column)
+
+    # Short labels where the vocabulary has them: legends and axes have little room.
+    labels = {column: short(name) for column, name in tables.CODED.items()}
+
+    def relabel(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{k: labels[k].get(v, v) if k in labels and isinstance(v, str) else v
+                 for k, v in row.items()} for row in rows]
+
+    out = dict(spec)
+    if "datasets" in out:
+        out["datasets"] = {name: relabel(rows) for name, rows in out["datasets"].items()}
+    if isinstance(out.get("data"), dict) and "values" in out["data"]:
+        out["data"] = {**out["data"], "values": relabel(out["data"]["values"])}
+    return out
+
+
 def renderer(spec: dict[str, Any], **_: Any) -> dict[str, Any]:
     """The Altair renderer: one mimebundle usable by the HTML and the PDF builds."""
+    spec = readable(spec)
     check_data(spec)
     cid = chart_id(spec)
     return {
