@@ -141,3 +141,20 @@ def test_charts_speak_in_labels_and_single_charts_fit_a_phone(browser, server, c
             # drawn at the phone's width, its type at full size (12 px), not scaled down
             assert 300 <= chart["width"] <= 390, (chapter, chart)
             assert chart["min"] >= 11, (chapter, chart["id"], chart["min"])
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_prose_and_captions_show_no_iso_date_and_no_code(browser, server, chapter):
+    """Dates in words ("September 2022"), codes by their labels; a data file's name in its
+    download link ("hi_tech_park.csv") is the one code a reader may see."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{server}/notebooks/{chapter}.html", wait_until="load")
+    shown = page.evaluate(
+        "Array.from(document.querySelectorAll('article p, article li, article figcaption,"
+        " article td')).filter(e => e.offsetParent !== null).map(e => e.innerText)"
+        ".join('\\n')")
+    context.close()
+    assert not ISO_DATE.findall(shown), (chapter, ISO_DATE.findall(shown)[:5])
+    codes = [c for c in SNAKE.findall(re.sub(r"\b\w+\.(?:csv|json)\b", "", shown))]
+    assert not codes, (chapter, codes[:5])

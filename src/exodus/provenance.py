@@ -65,7 +65,10 @@ def describe(ref: str, data_dir: Path | None = None) -> str:
     row = rows[ref]
     source = sources[row["source_id"]]
     words = f"“{row['quote']}”" if row.get("quote") else f"at {row.get('locator', '')}"
-    return (f"{source['publisher']}, “{source['title']}” ({source['date_published']}): "
+    from exodus.text import when
+
+    published = when(source["date_published"]) if source["date_published"] else "n.d."
+    return (f"{source['publisher']}, “{source['title']}” ({published}): "
             f"{words} [data/{row['_dataset']}, row {ref}]")
 
 
