@@ -80,6 +80,10 @@ def theme() -> dict[str, Any]:
                 "labelColor": TEXT,
                 "titleColor": TEXT,
                 "orient": "bottom",
+                # One entry a line, in full: a row of entries ran off a phone's screen
+                # and cut labels with "…".
+                "columns": 1,
+                "labelLimit": 320,
             },
             "header": {"labelFontSize": 13, "titleFontSize": 13},
             "text": {"font": FONT, "fontSize": 12, "color": TEXT},

@@ -605,3 +605,10 @@ def period_bounds(period: pd.Series) -> tuple[pd.Series, pd.Series]:
 def whole_year(period: pd.Series) -> pd.Series:
     """True where a period is one calendar year ('2021'), not a month, a date or a range."""
     return period.astype("string").str.fullmatch(r"\d{4}").fillna(False).astype(bool)
+
+
+def period_mid(period: pd.Series) -> pd.Series:
+    """The middle of each period: where a flow over the period (a year's exports) is drawn
+    on a time axis, so that years sit at their true distance from one another."""
+    start, end = period_bounds(period)
+    return start + (end - start) / 2
