@@ -178,12 +178,9 @@ def execute_notebook(root: Path, nb_path: Path) -> list[str]:
         deps_log.unlink(missing_ok=True)
     # IPython catches an exception raised while *displaying* a value (a chart whose data
     # fails its check, say) and records it as an error output without stopping the cell.
-    for index, cell in enumerate(nb.cells):
-        for out in cell.get("outputs", []):
-            if out.get("output_type") == "error":
-                message = f"{out.get('ename')}: " + ANSI.sub("", str(out.get("evalue")))
-                raise BuildError(f"notebook {rel}, cell {index}, raised an error while showing "
-                                 f"an output; nothing was published.\n{message}")
+    for index, _, message in _error_outputs(nb):
+        raise BuildError(f"notebook {rel}, cell {index}, raised an error while showing "
+                         f"an output; nothing was published.\n{message}")
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
     tmp = nb_path.with_suffix(".ipynb.tmp")
@@ -201,14 +198,20 @@ PLAIN_ERRORS = {"DataError", "ChartDataError", "DuplicateId"}
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
+def _error_outputs(nb):
+    """(cell index, exception name, 'Name: message') of every error output, in order."""
+    for index, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                ename = out.get("ename")
+                yield index, ename, f"{ename}: " + ANSI.sub("", str(out.get("evalue")))
+
+
 def _plain_error(nb) -> str | None:
     """The message of the first error output that says everything itself, if any (an
     exception in a display hook reaches nbclient without its name)."""
-    for cell in nb.cells:
-        for out in cell.get("outputs", []):
-            if out.get("output_type") == "error" and out.get("ename") in PLAIN_ERRORS:
-                return f"{out['ename']}: " + ANSI.sub("", str(out.get("evalue")))
-    return None
+    return next((message for _, ename, message in _error_outputs(nb)
+                 if ename in PLAIN_ERRORS), None)
 
 
 def _short_error(err) -> str:

@@ -24,11 +24,15 @@ import hashlib
 import html
 import io
 import json
+import math
 import re
+from functools import cache
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import altair as alt
+import pandas as pd
 import vl_convert as vlc
 
 THEME_NAME = "exodus"
@@ -198,10 +202,6 @@ def _encoded_fields(node: Any, data: str | None,
 
 
 def _unreadable(value: Any, kind: str) -> bool:
-    import math
-
-    import pandas as pd
-
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return True
     if kind in {"nominal", "ordinal"}:
@@ -291,19 +291,27 @@ def svg_bundle(spec: dict[str, Any]) -> str:
     return vlc.vegalite_to_svg(spec)
 
 
+@cache
+def _short_labels(data_dir: str) -> dict[str, dict[str, str]]:
+    """Coded column -> {code: short label} (the label where a vocabulary has no short one):
+    legends and axes have little room."""
+    from exodus import vocab
+
+    labels = {}
+    for column, name in vocab.coded_columns(Path(data_dir)).items():
+        rows = vocab.table(name, Path(data_dir))
+        field = "short_label" if "short_label" in next(iter(rows.values())) else "label"
+        labels[column] = vocab.labels(name, field, Path(data_dir))
+    return labels
+
+
 def readable(spec: dict[str, Any]) -> dict[str, Any]:
     """The chart's data as readers should see it: every code in a coded column (a source
     kind, a qualifier, an indicator, a country...) replaced by its (short) label from the
     vocabularies, so no legend, axis or tooltip shows `belarusian_state` or `more_than`."""
-    from exodus import tables, vocab
+    from exodus import paths
 
-    def short(name: str) -> dict[str, str]:
-        rows = vocab.table(name)
-        column = "short_label" if "short_label" in next(iter(rows.values())) else "label"
-        return vocab.labels(name, column)
-
-    # Short labels where the vocabulary has them: legends and axes have little room.
-    labels = {column: short(name) for column, name in tables.CODED.items()}
+    labels = _short_labels(str(paths.data_dir()))
 
     def relabel(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return [{k: labels[k].get(v, v) if k in labels and isinstance(v, str) else v

@@ -16,20 +16,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Mapping
 
 import pandas as pd
 
 from exodus import safe, text, vocab
 
-# Columns whose cells are codes: each is shown by its label in the named vocabulary.
-CODED = {
-    "indicator": "indicators", "estimate_of": "indicators", "qualifier": "qualifiers",
-    "unit": "units", "geography": "countries", "destination": "countries",
-    "event_type": "company_event_types", "category": "event_categories",
-    "verdict": "verdicts", "source_kind": "source_kinds", "method": "estimate_methods",
-    "period_type": "period_types", "topic": "topics", "language": "languages",
-}
 # Columns whose cells are ISO 8601 dates or periods: shown in words.
 DATES = {"period", "date", "date_published", "start", "end"}
 MISSING = "–"  # an en dash: "not given"
@@ -48,8 +41,9 @@ def cell(column: str, value: object, decimals: int = 0) -> str:
     if column in ("source_id", "source_ids"):
         ids = [v for v in str(value).split(";") if v]
         return text.cite(ids) if ids else MISSING
-    if column in CODED:
-        return safe.md(vocab.label(CODED[column], str(value)))
+    coded = vocab.coded_columns()
+    if column in coded:
+        return safe.md(vocab.label(coded[column], str(value)))
     if column in DATES:
         if isinstance(value, pd.Timestamp | dt.date):
             value = pd.Timestamp(value).strftime("%Y-%m-%d")
@@ -106,8 +100,6 @@ def _width(column: list[str]) -> int:
 
 def _visible(cell_text: str) -> str:
     """Roughly what a cell shows: a citation counts as a short author-year label."""
-    import re
-
     return re.sub(r"\{cite:p\}`[^`]*`", "x" * 24, cell_text).replace("\\", "")
 
 

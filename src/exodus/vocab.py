@@ -8,6 +8,7 @@ than showing the code.
 from __future__ import annotations
 
 import csv
+import json
 from functools import cache
 from pathlib import Path
 
@@ -41,3 +42,21 @@ def label(vocabulary: str, code: str, column: str = "label",
     if code not in rows:
         raise KeyError(f"'{code}' is not in data/vocab_{vocabulary}.csv")
     return rows[code][column]
+
+
+@cache
+def _coded(data_dir: str) -> dict[str, str]:
+    descriptor = json.loads((Path(data_dir) / "datapackage.json").read_text(encoding="utf-8"))
+    coded = {}
+    for resource in descriptor["resources"]:
+        for key in resource["schema"].get("foreignKeys", []):
+            target = key["reference"]["resource"]
+            if target.startswith("vocab_") and target != f"vocab_{resource['name']}":
+                coded[key["fields"][0]] = target.removeprefix("vocab_")
+    return coded
+
+
+def coded_columns(data_dir: Path | None = None) -> dict[str, str]:
+    """Column -> vocabulary, for every coded column of the package: read from the foreign
+    keys of data/datapackage.json, so a new coded column needs no list of its own here."""
+    return _coded(str(data_dir or paths.data_dir()))
