@@ -446,6 +446,44 @@ def _repeated_facts(rows_by_file: dict[str, list[dict[str, str]]]) -> list[Probl
     return found
 
 
+def _estimate_rules(rows_by_file: dict[str, list[dict[str, str]]]) -> list[Problem]:
+    """The synthesis estimate's inputs and assumptions: every referenced row exists and
+    carries a value, and every assumption's range runs low <= default <= high (or its low
+    end and default come from a ratio of two rows, and are left empty)."""
+    values = {row.get("id"): row.get("value") for rows in rows_by_file.values() for row in rows
+              if row.get("id")}
+    found = []
+    for index, row in enumerate(rows_by_file.get("estimate_inputs.csv", [])):
+        ref = row.get("row_id") or ""
+        if ref and not values.get(ref):
+            found.append(Problem("estimate_inputs.csv", f"row_id '{ref}' is not a row with a "
+                                 "value in the package", index + 2, "row_id"))
+    for index, row in enumerate(rows_by_file.get("estimate_assumptions.csv", [])):
+        line, ratio = index + 2, (row.get("ratio_of") or "").split()
+        for ref in ratio:
+            if not values.get(ref):
+                found.append(Problem("estimate_assumptions.csv", f"ratio_of names '{ref}', "
+                                     "which is not a row with a value in the package",
+                                     line, "ratio_of"))
+        if ratio:
+            for column in ("low", "default"):
+                if row.get(column):
+                    found.append(Problem("estimate_assumptions.csv", f"{column} must be empty "
+                                         "when ratio_of gives it", line, column))
+            continue
+        try:
+            low, default, high = (float(row[c]) for c in ("low", "default", "high"))
+        except (KeyError, ValueError):
+            found.append(Problem("estimate_assumptions.csv", "low, default and high are all "
+                                 "needed (or ratio_of)", line, "low"))
+            continue
+        if not low <= default <= high:
+            found.append(Problem("estimate_assumptions.csv", f"the range must run low <= "
+                                 f"default <= high, not {low:g}, {default:g}, {high:g}",
+                                 line, "default"))
+    return found
+
+
 def _package_rules(rows_by_file: dict[str, list[dict[str, str]]]) -> list[Problem]:
     """Rules across files: row ids unique in the whole package, values in range, conflict
     groups well formed.
@@ -454,7 +492,7 @@ def _package_rules(rows_by_file: dict[str, list[dict[str, str]]]) -> list[Proble
     would let one row pass for another; the build refuses it.
     """
     found = (_range_rules(rows_by_file) + _conflict_rules(rows_by_file)
-             + _repeated_facts(rows_by_file))
+             + _repeated_facts(rows_by_file) + _estimate_rules(rows_by_file))
     seen: dict[str, tuple[str, int]] = {}
     for rel, rows in rows_by_file.items():
         for index, row in enumerate(rows):
