@@ -401,3 +401,13 @@ def test_negative_numbers_are_not_taken_for_formulas(pkg):
     """A cell such as '-980' (a net change) is a number, not a formula: still valid."""
     set_cell(pkg / "relocation.csv", 2, "notes", "-980")
     assert messages(pkg) == []
+
+
+def test_an_unquoted_comma_is_reported_with_its_line_not_a_traceback(pkg):
+    # A description typed with a comma but no quotes: one cell more than the header.
+    path = pkg / "company_events.csv"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    lines[3] = lines[3].replace(",other,,", ",other,,A comma, unquoted,", 1)
+    path.write_text("\n".join(lines), encoding="utf-8")
+    found = only(pkg)
+    assert "company_events.csv, line 4" in found and "more cells than the header" in found

@@ -219,8 +219,13 @@ def _row_rules(data_dir: Path, resource: dict) -> list[Problem]:
     with warnings.catch_warnings():
         # A ragged row is reported by Frictionless with its line; pandas need not warn too.
         warnings.simplefilter("ignore", pd.errors.ParserWarning)
-        frame = pd.read_csv(data_dir / rel, dtype=str, keep_default_na=False,
-                            encoding="utf-8", index_col=False)
+        try:
+            frame = pd.read_csv(data_dir / rel, dtype=str, keep_default_na=False,
+                                encoding="utf-8", index_col=False)
+        except pd.errors.ParserError:
+            # A row with more cells than the header (an unquoted comma, say): Frictionless
+            # names its line and column ("extra-cell"); these rules wait for a readable file.
+            return []
     problems = []
     if "source_ids" in names:
         known = set(pd.read_csv(data_dir / "sources.csv", dtype=str)["source_id"])
