@@ -86,11 +86,49 @@ def test_chart_pages_are_the_notebook_pages(site):
     assert "notebooks/hi_tech_park_rise.html" in with_charts
 
 
-def test_vega_is_loaded_only_where_charts_are(site):
+def test_only_chart_pages_carry_the_loader_and_no_page_loads_vega_itself(site):
+    """The Vega runtime is fetched by the loader when it is wanted, never by the page: a
+    chart page carries only the small loader, and the static drawings of its charts."""
     for page in site.rglob("*.html"):
         html = page.read_text(encoding="utf-8")
         has_chart = 'class="exodus-chart"' in html
-        assert ("exodus/vega.min.js" in html) == has_chart, page
+        assert ("exodus/charts.js" in html) == has_chart, page
+        assert "vega.min.js" not in html, page
+        if has_chart:
+            assert html.count('class="exodus-chart-static"><svg') == html.count(
+                'class="exodus-chart"'), page
+
+
+@pytest.mark.parametrize("page_path", [p for p in PAGES if p.startswith("notebooks/")])
+def test_with_scripts_off_every_chart_is_drawn_and_its_data_table_is_there(browser, server,
+                                                                         page_path):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{server}/{page_path}")
+    charts = page.eval_on_selector_all(".exodus-chart", """els => els.map(e => ({
+        marks: e.querySelectorAll('svg path, svg text, svg line, svg rect').length,
+        width: e.querySelector('svg') ? e.querySelector('svg').getBoundingClientRect().width : 0,
+        table: !!e.parentElement.querySelector('details.exodus-chart-data table')}))""")
+    context.close()
+    for chart in charts:
+        assert chart["marks"] > 10 and chart["width"] > 200 and chart["table"], (page_path,
+                                                                               chart)
+
+
+def test_vega_is_fetched_only_after_the_page_has_loaded(browser, server):
+    context, page, blocked, errors = open_page(
+        browser, f"{server}/notebooks/hi_tech_park_rise.html")
+    wait_for_charts(page)
+    timing = page.evaluate("""() => {
+        const nav = performance.getEntriesByType('navigation')[0];
+        const vega = performance.getEntriesByType('resource')
+            .filter(r => r.name.endsWith('/vega.min.js'));
+        return {load: nav.loadEventEnd, vega: vega.map(r => r.startTime)};
+    }""")
+    context.close()
+    assert len(timing["vega"]) == 1, timing  # fetched once, for every chart on the page
+    assert timing["vega"][0] >= timing["load"], timing
+    assert blocked == [] and errors == []
 
 
 def test_no_page_references_another_host_for_code_or_style(site):

@@ -43,7 +43,7 @@ from pathlib import Path
 
 import yaml
 
-from exodus import bib, catalogue, data, paths
+from exodus import bib, catalogue, compress, data, paths
 
 PDF_NAME = "belarus-tech-exodus.pdf"
 JB_STRICT = ["-W", "-n", "--keep-going"]
@@ -382,6 +382,7 @@ def publish(build: Path, work: Path, html: bool, pdf: bool) -> None:
         staged = build / ".html.new"
         shutil.rmtree(staged, ignore_errors=True)
         shutil.copytree(work / "_build" / "html", staged)
+        compress.precompress(staged)
         atomic_swap_dir(staged, build / "html")
         log(f"published {build / 'html'}")
     if pdf:

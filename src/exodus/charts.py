@@ -266,8 +266,19 @@ def responsive(spec: dict[str, Any]) -> dict[str, Any]:
     return {**spec, "width": "container", "autosize": {"type": "fit-x", "contains": "padding"}}
 
 
-def html_bundle(spec: dict[str, Any]) -> str:
-    """The HTML for one chart: a labelled container and its Vega spec as inert JSON."""
+_SVG_ID = re.compile(r'\b(id="|url\(#|href="#)')
+
+
+def _static_svg(svg: str, cid: str) -> str:
+    """The build's SVG of a chart, for the page: any ids it defines (clip paths, gradients)
+    are prefixed with the chart's id, so two charts on one page cannot collide."""
+    return _SVG_ID.sub(lambda m: m.group(1) + cid + "-", svg)
+
+
+def html_bundle(spec: dict[str, Any], svg: str | None = None) -> str:
+    """The HTML for one chart: a labelled container holding the chart as a static SVG (the
+    PDF's drawing, there at first paint and without scripts) and its Vega spec as inert
+    JSON, which charts.js draws over it, at the column's width, once Vega has loaded."""
     description = spec.get("description")
     if not description or not str(description).strip():
         raise ValueError(
@@ -277,10 +288,11 @@ def html_bundle(spec: dict[str, Any]) -> str:
     cid = chart_id(spec)
     layout = "fixed" if _compound(spec) else "fluid"
     vega_spec = to_vega(responsive(spec))
+    static = _static_svg(svg if svg is not None else svg_bundle(spec), cid)
     return (
         f'<div class="exodus-chart" id="{cid}" data-layout="{layout}">'
         f'<div class="exodus-chart-view" role="img" aria-label="{html.escape(str(description))}">'
-        "</div>"
+        f'<div class="exodus-chart-static">{static}</div></div>'
         f'<script type="application/json" class="exodus-chart-spec">{_json_for_html(vega_spec)}'
         "</script></div>" + data_block(spec, cid)
     )
@@ -330,9 +342,10 @@ def renderer(spec: dict[str, Any], **_: Any) -> dict[str, Any]:
     spec = readable(spec)
     check_data(spec)
     cid = chart_id(spec)
+    svg = svg_bundle(spec)
     return {
-        "text/html": html_bundle(spec),
-        "image/svg+xml": svg_bundle(spec),
+        "text/html": html_bundle(spec, svg),
+        "image/svg+xml": svg,
         "text/plain": f"<chart {cid}: {spec.get('description', '')}>",
     }
 

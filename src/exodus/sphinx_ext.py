@@ -185,7 +185,8 @@ def _page_context(app: Sphinx, pagename: str, templatename: str, context: dict, 
         if context.get(key) is not None:
             _filter_assets(context[key], body, pagename)
     if CHART_MARKER in body:
-        app.add_js_file(f"{STATIC_SUBDIR}/{VEGA_FILE}", priority=900, loading_method="defer")
+        # Only the small loader: it fetches the Vega runtime (VEGA_FILE, beside it) when a
+        # reader reaches for a chart or the page is idle; the static drawings need nothing.
         app.add_js_file(f"{STATIC_SUBDIR}/{LOADER_FILE}", priority=901, loading_method="defer")
 
 

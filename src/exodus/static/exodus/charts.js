@@ -1,11 +1,38 @@
-/* Draws every chart on the page from its inert JSON spec with the Vega runtime shipped
-   with the book. Nothing is fetched: the spec and its data are in the page. */
+/* Charts, static first and interactive after.
+
+   Every chart is already in the page as a static SVG, drawn by the build from the same spec
+   as the PDF's, so it shows at first paint and with scripts turned off. This file (small)
+   loads the Vega runtime shipped with the book (vega.min.js, beside this file) only when
+   it is wanted: on the first pointer, touch or keyboard interaction with a chart, or once
+   the browser is idle after the page has loaded. Vega then redraws each chart from its
+   inert JSON spec, at the width of its column, with tooltips and controls. Nothing is
+   fetched from another host: the spec and its data are in the page. */
 (function () {
   "use strict";
+  var self = document.currentScript;
+  var vegaSrc = self ? self.src.replace(/charts\.js(\?.*)?$/, "vega.min.js") : "vega.min.js";
+  var loading = null;
+
+  function loadVega() {
+    if (window.vega) { return Promise.resolve(window.vega); }
+    if (!loading) {
+      loading = new Promise(function (resolve, reject) {
+        var s = document.createElement("script");
+        s.src = vegaSrc;
+        s.async = true;
+        s.onload = function () { resolve(window.vega); };
+        s.onerror = function () { reject(new Error("the Vega runtime did not load")); };
+        document.head.appendChild(s);
+      });
+    }
+    return loading;
+  }
+
   function draw(box) {
     var view = box.querySelector(".exodus-chart-view");
     var specEl = box.querySelector("script.exodus-chart-spec");
     if (!view || !specEl || box.getAttribute("data-rendered")) { return; }
+    box.setAttribute("data-rendered", "pending");
     var spec;
     try {
       spec = JSON.parse(specEl.textContent);
@@ -14,24 +41,53 @@
       console.error("exodus chart " + box.id + ": bad spec", err);
       return;
     }
-    new window.vega.View(window.vega.parse(spec), { renderer: "svg", container: view, hover: true })
+    // Keep the static drawing's height while Vega draws, so the page does not jump.
+    view.style.minHeight = view.offsetHeight + "px";
+    var stage = document.createElement("div");
+    stage.className = "exodus-chart-live";
+    view.appendChild(stage);
+    new window.vega.View(window.vega.parse(spec), { renderer: "svg", container: stage, hover: true })
       .runAsync()
       .then(function () {
+        var still = view.querySelector(".exodus-chart-static");
+        if (still) { still.remove(); }
+        view.style.minHeight = "";
         box.setAttribute("data-rendered", "true");
         box.setAttribute("data-rendered-at", String(Math.round(performance.now())));
       })
       .catch(function (err) {
+        stage.remove();
+        view.style.minHeight = "";
         box.setAttribute("data-rendered", "error");
         console.error("exodus chart " + box.id, err);
       });
   }
-  function drawAll() {
-    if (!window.vega) { console.error("exodus charts: the Vega runtime did not load"); return; }
-    document.querySelectorAll(".exodus-chart").forEach(draw);
+
+  function upgrade() {
+    loadVega().then(function () {
+      document.querySelectorAll(".exodus-chart").forEach(draw);
+    }).catch(function (err) { console.error("exodus charts: " + err.message); });
   }
+
+  function start() {
+    var boxes = document.querySelectorAll(".exodus-chart");
+    if (!boxes.length) { return; }
+    ["pointerover", "touchstart", "focusin", "keydown"].forEach(function (type) {
+      boxes.forEach(function (box) {
+        box.addEventListener(type, upgrade, { once: true, passive: true });
+      });
+    });
+    var idle = window.requestIdleCallback || function (fn) { return setTimeout(fn, 1); };
+    if (document.readyState === "complete") {
+      idle(upgrade, { timeout: 3000 });
+    } else {
+      window.addEventListener("load", function () { idle(upgrade, { timeout: 3000 }); });
+    }
+  }
+
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", drawAll);
+    document.addEventListener("DOMContentLoaded", start);
   } else {
-    drawAll();
+    start();
   }
 })();
