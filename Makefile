@@ -10,7 +10,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: book test validate bench setup venv system-deps system-deps-test clean distclean lint help
+.PHONY: book test validate bench setup venv system-deps system-deps-test node-deps-test clean distclean lint help
 
 help:
 	@echo "make book      build the report: _build/html and _build/pdf/belarus-tech-exodus.pdf"
@@ -34,8 +34,18 @@ setup: $(STAMP) system-deps
 system-deps:
 	@tools/system-deps.sh pdf
 
-system-deps-test:
+system-deps-test: node-deps-test
 	@tools/system-deps.sh pdf browser
+
+# The browser tests inject today's axe-core, pinned in tests/node/package-lock.json, from
+# the npm registry (Node.js and npm from Debian where the machine has none).
+NODE_STAMP := tests/node/node_modules/.installed
+$(NODE_STAMP): tests/node/package-lock.json
+	@command -v npm >/dev/null || tools/system-deps.sh node
+	npm ci --prefix tests/node --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $@
+
+node-deps-test: $(NODE_STAMP)
 
 book: setup
 	$(PY) -m exodus.build

@@ -2,13 +2,14 @@
 # Installs the Debian packages the build needs when they are missing: apt-get when root,
 # otherwise a clear message naming what to install. Arguments: the groups wanted
 # (pdf: xelatex and its fonts, rsvg-convert for the charts; browser: Chromium for the
-# browser tests and the benchmark).
+# browser tests and the benchmark; node: Node.js and npm, asked for only when npm is missing).
 # Quick when everything is present: it only asks dpkg.
 set -euo pipefail
 
 declare -A GROUP
 GROUP[pdf]="texlive-xetex texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended latexmk fonts-freefont-otf xindy poppler-utils librsvg2-bin fonts-liberation"
 GROUP[browser]="chromium fonts-liberation"
+GROUP[node]="nodejs npm"
 
 wanted=()
 for g in "$@"; do

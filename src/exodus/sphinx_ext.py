@@ -314,6 +314,28 @@ def _pdf_without_code(app: Sphinx) -> None:
         app.config.nb_remove_code_source = True
 
 
+def _visit_hidden_code(self, node) -> None:
+    """myst-nb's toggle for a hidden code cell, without its `aria-label="Toggle hidden
+    content"`: a name that differs from the visible "Show code cell source" fails WCAG 2.5.3
+    (label in name), so the visible text names the control."""
+    from html import escape
+
+    classes = " ".join(node["classes"])
+    self.body.append(f'<details class="admonition hide {classes}">\n<summary>\n'
+                     f'<p class="collapsed admonition-title">{escape(node["prompt_show"])}</p>\n'
+                     f'<p class="expanded admonition-title">{escape(node["prompt_hide"])}</p>\n'
+                     "</summary>\n")
+
+
+def _hidden_code_toggle(app: Sphinx) -> None:
+    """Register the toggle's HTML once myst-nb has registered its node (extensions load in
+    the order jupyter-book lists them, so this waits for the builder)."""
+    from myst_nb.sphinx_ import HideCodeCellNode, depart_HideCellInput
+
+    app.add_node(HideCodeCellNode, override=True,
+                 html=(_visit_hidden_code, depart_HideCellInput))
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     from exodus import provenance
 
@@ -325,6 +347,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", _add_static)
     app.connect("builder-inited", _forget_stale_static)
     app.connect("builder-inited", _pdf_without_code, priority=400)
+    app.connect("builder-inited", _hidden_code_toggle)
     app.connect("doctree-resolved", _strip_thebe, priority=900)
     app.connect("html-page-context", _page_context, priority=900)
     app.connect("build-finished", _publish_data)

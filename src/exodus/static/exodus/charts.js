@@ -46,7 +46,19 @@
     var stage = document.createElement("div");
     stage.className = "exodus-chart-live";
     view.appendChild(stage);
-    new window.vega.View(window.vega.parse(spec), { renderer: "svg", container: stage, hover: true })
+    var options = { renderer: "svg", container: stage, hover: true };
+    // Sliders and menus go beside the drawing, not inside it: the drawing is one image
+    // (role="img") and may not contain controls.
+    if ((spec.signals || []).some(function (s) { return s.bind; })) {
+      var controls = box.querySelector(".exodus-chart-controls");
+      if (!controls) {
+        controls = document.createElement("div");
+        controls.className = "exodus-chart-controls";
+        view.insertAdjacentElement("afterend", controls);
+      }
+      options.bind = controls;
+    }
+    new window.vega.View(window.vega.parse(spec), options)
       .runAsync()
       .then(function () {
         var still = view.querySelector(".exodus-chart-static");
