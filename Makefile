@@ -60,7 +60,13 @@ test: $(STAMP) system-deps-test
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests tools notebooks
 
-bench: $(STAMP) system-deps-test
+LH_STAMP := tools/lighthouse/node_modules/.installed
+$(LH_STAMP): tools/lighthouse/package-lock.json
+	@command -v npm >/dev/null || tools/system-deps.sh node
+	npm ci --prefix tools/lighthouse --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $@
+
+bench: $(STAMP) system-deps-test $(LH_STAMP)
 	$(PY) tools/bench.py
 
 # Scratch space only: the published site and PDF stay (a build never needs this; it

@@ -59,3 +59,15 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+DRAWN = ("Array.from(document.querySelectorAll('.exodus-chart'))"
+         ".every(e => ['true', 'error'].includes(e.getAttribute('data-rendered')))")
+
+
+def draw_charts(page) -> None:
+    """As a reader does: scroll to the first chart and point at it, which fetches the Vega
+    runtime and has every chart on the page redrawn by it; wait until all are done."""
+    page.evaluate("(c => c && (c.scrollIntoView(), c.dispatchEvent(new Event('pointerover'))))"
+                  "(document.querySelector('.exodus-chart'))")
+    page.wait_for_function(DRAWN, timeout=10000)

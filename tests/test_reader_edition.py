@@ -11,7 +11,7 @@ import re
 import subprocess
 
 import pytest
-from conftest import PDF, ROOT, require_build
+from conftest import PDF, ROOT, draw_charts, require_build
 
 CHAPTERS = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
 # Code as it would show if a code cell were open: calls and imports of the notebooks.
@@ -113,9 +113,7 @@ def test_the_pdf_numbers_every_readers_table(pdf_pages):
 
 def _chart_text(page) -> list[dict]:
     """Each drawn chart: its layout, and the smallest text it shows, in CSS pixels."""
-    page.wait_for_function(
-        "Array.from(document.querySelectorAll('.exodus-chart'))"
-        ".every(e => e.getAttribute('data-rendered'))", timeout=10000)
+    draw_charts(page)
     return page.evaluate("""Array.from(document.querySelectorAll('.exodus-chart')).map(c => {
         const svg = c.querySelector('svg');
         const scale = svg.getBoundingClientRect().width / svg.width.baseVal.value;

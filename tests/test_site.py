@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 
 import pytest
 import yaml
-from conftest import ROOT, SITE
+from conftest import DRAWN, ROOT, SITE, draw_charts
 
 
 def toc_pages() -> list[str]:
@@ -57,9 +57,7 @@ def open_page(browser, url: str):
 
 
 def wait_for_charts(page) -> list[dict]:
-    page.wait_for_function(
-        "Array.from(document.querySelectorAll('.exodus-chart'))"
-        ".every(e => e.getAttribute('data-rendered'))", timeout=10000)
+    draw_charts(page)
     return page.evaluate(
         "Array.from(document.querySelectorAll('.exodus-chart')).map(e => ({id: e.id,"
         " state: e.getAttribute('data-rendered'),"
@@ -113,6 +111,31 @@ def test_with_scripts_off_every_chart_is_drawn_and_its_data_table_is_there(brows
     for chart in charts:
         assert chart["marks"] > 10 and chart["width"] > 200 and chart["table"], (page_path,
                                                                                chart)
+
+
+def test_a_reader_who_does_not_scroll_to_a_chart_never_loads_vega(browser, server):
+    context = browser.new_context(viewport={"width": 390, "height": 400})
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{server}/notebooks/hi_tech_park_rise.html")
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(1500)
+    # the premise: the first chart starts more than a screen and the margin below the top
+    top = page.evaluate("document.querySelector('.exodus-chart').getBoundingClientRect().top")
+    assert top > 400 + 200
+    fetched = page.evaluate("performance.getEntriesByType('resource')"
+                            ".filter(r => r.name.endsWith('/vega.min.js')).length")
+    states = page.eval_on_selector_all(".exodus-chart", "els => els.map(e => "
+                                       "[e.getAttribute('data-rendered'), "
+                                       "e.querySelectorAll('svg path').length])")
+    page.mouse.move(200, 200)
+    page.mouse.wheel(0, top)  # a reader scrolling down to the first chart...
+    page.wait_for_function(DRAWN, timeout=10000)  # ...has every chart redrawn by Vega
+    context.close()
+    assert fetched == 0
+    assert states and all(state is None and paths > 0 for state, paths in states), states
+    assert errors == []
 
 
 def test_vega_is_fetched_only_after_the_page_has_loaded(browser, server):

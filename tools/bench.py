@@ -6,13 +6,17 @@
 - prose edit rebuild: one Markdown page changed, so both books are built again (always
   from scratch) without executing a notebook;
 - nbval: `pytest --nbval` over every notebook;
-- per page, in Debian's Chromium from a local server: total bytes loaded (the document and
-  every resource, uncompressed, as a plain static server sends them) and the time from
-  navigation start until every chart on the page has drawn.
+- per page, in Debian's Chromium, from a local host that serves the build's precompressed
+  copies: bytes transferred (the document and every resource), the time from navigation
+  start until every chart on the page is shown (its static drawing), and how long Vega
+  takes to redraw them once the reader scrolls to the first;
+- Lighthouse (npm, pinned) on every page, mobile defaults: score, bytes, LCP and TBT.
 
-Targets (issue: pipeline): no-change rebuild <= 3 s; a text-only page <= 300 KB, a chart
-page <= 1 MB; every chart drawn within 1 s of navigation. Timing here is whole-process wall
-time with time.perf_counter; the machine is shared, so medians are the figures to quote.
+Targets: no-change rebuild <= 3 s; Lighthouse score >= 95 and TBT <= 200 ms on every
+page; a text page <= 250 KB and a chart page <= 800 KB transferred; every chart shown
+within 300 ms of navigation. `BENCH_ONLY_PAGES=1` skips the build timings. Timing here
+is whole-process wall time with time.perf_counter; the machine is shared, so medians are
+the figures to quote.
 """
 
 from __future__ import annotations
@@ -93,68 +97,175 @@ def bench_builds() -> None:
         row("nbval, every notebook", [timed(nbval, root) for _ in range(RUNS_BUILD)], "s")
 
 
-class Quiet(http.server.SimpleHTTPRequestHandler):
+class Precompressed(http.server.SimpleHTTPRequestHandler):
+    """A static host that serves the build's precompressed copies (.br, else .gz) to a
+    browser that accepts them, as nginx's brotli_static/gzip_static or Caddy do."""
+
     def log_message(self, *args):
         pass
 
+    def send_head(self):
+        path = self.translate_path(self.path.split("?", 1)[0])
+        if os.path.isdir(path):
+            path = os.path.join(path, "index.html")
+        accepted = self.headers.get("Accept-Encoding", "")
+        for encoding, suffix in (("br", ".br"), ("gzip", ".gz")):
+            if encoding in accepted and os.path.isfile(path + suffix):
+                handle = open(path + suffix, "rb")  # noqa: SIM115 - the server closes it
+                self.send_response(200)
+                self.send_header("Content-Type", self.guess_type(path))
+                self.send_header("Content-Encoding", encoding)
+                self.send_header("Content-Length", str(os.fstat(handle.fileno()).st_size))
+                self.end_headers()
+                return handle
+        return super().send_head()
+
+
+LIGHTHOUSE = ROOT / "tools" / "lighthouse" / "node_modules" / ".bin" / "lighthouse"
+# Recorded from navigation start: the first animation frame at which every chart on the
+# page has a drawing with a size (the static SVG, or Vega's once it has replaced it).
+CHARTS_SHOWN = """
+(() => {
+  const t0 = performance.now();
+  function check() {
+    const charts = Array.from(document.querySelectorAll('.exodus-chart'));
+    if (document.readyState !== 'loading' && charts.every(c => {
+        const svg = c.querySelector('svg'); return svg && svg.getBoundingClientRect().width > 0;
+    })) { window.__chartsShown = performance.now(); return; }
+    requestAnimationFrame(check);
+  }
+  requestAnimationFrame(check);
+})();
+"""
+
+
+def _serve(site: Path):
+    httpd = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Precompressed, directory=str(site)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
+
+
+def _pages(site: Path) -> list[str]:
+    return sorted(str(p.relative_to(site)) for p in site.rglob("*.html")
+                  if p.name not in {"genindex.html", "index.html"})
+
 
 def bench_pages() -> None:
+    """Per page in Debian's Chromium: bytes transferred from a host serving the precompressed
+    copies, when every chart is on screen (static drawing), and how long Vega takes to
+    redraw them all once the reader scrolls to the first."""
     from playwright.sync_api import sync_playwright
 
     site = ROOT / "_build" / "html"
     if not (site / "index.html").is_file():
         sys.exit("no published build: run `make book` first")
-    pages = sorted(str(p.relative_to(site)) for p in site.rglob("*.html")
-                   if p.name not in {"genindex.html", "index.html"})
-    httpd = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd, base = _serve(site)
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
     print()
-    print(f"{'page':<44} {'bytes loaded (KB)':>18} {'charts':>7} {'all charts drawn (ms)':>24}")
+    print(f"{'page':<44} {'transferred (KB)':>17} {'first paint':>11} {'charts':>6} "
+          f"{'charts shown (ms)':>18} {'Vega redraw (ms)':>17}")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        for page_path in pages:
-            sizes, draws, n_charts = [], [], 0
+        for page_path in _pages(site):
+            sizes, shown, redraw, paint, n_charts = [], [], [], [], 0
             for _ in range(RUNS_FAST):
                 context = browser.new_context()
                 context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(
                     base) else r.abort())
+                context.add_init_script(CHARTS_SHOWN)
                 page = context.new_page()
                 page.goto(f"{base}/{page_path}", wait_until="load")
                 n_charts = page.evaluate("document.querySelectorAll('.exodus-chart').length")
+                paint.append(page.evaluate("(performance.getEntriesByName("
+                                           "'first-contentful-paint')[0] || {}).startTime"))
                 if n_charts:
+                    page.wait_for_function("window.__chartsShown !== undefined")
+                    shown.append(page.evaluate("window.__chartsShown"))
+                    asked = page.evaluate("(document.querySelector('.exodus-chart')"
+                                          ".scrollIntoView(), performance.now())")
                     page.wait_for_function(
                         "Array.from(document.querySelectorAll('.exodus-chart'))"
                         ".every(e => e.getAttribute('data-rendered-at'))", timeout=20000)
-                    draws.append(page.evaluate(
+                    redraw.append(page.evaluate(
                         "Math.max(...Array.from(document.querySelectorAll('.exodus-chart'))"
-                        ".map(e => Number(e.getAttribute('data-rendered-at'))))"))
+                        ".map(e => Number(e.getAttribute('data-rendered-at'))))") - asked)
                 page.wait_for_timeout(200)  # late requests (icons, fonts) are counted too
                 sizes.append(page.evaluate(
-                    "(performance.getEntriesByType('navigation')[0].decodedBodySize || 0) + "
+                    "(performance.getEntriesByType('navigation')[0].transferSize || 0) + "
                     "performance.getEntriesByType('resource')"
-                    ".reduce((a, r) => a + (r.decodedBodySize || 0), 0)") / 1024)
+                    ".reduce((a, r) => a + (r.transferSize || 0), 0)") / 1024)
                 context.close()
-            limit = 1024 if n_charts else 300
+            limit = 800 if n_charts else 250
             size_mid = statistics.median(sizes)
-            draw = (f"min {min(draws):5.0f} median {statistics.median(draws):5.0f}"
-                    if draws else "-")
             flag_size = "met" if size_mid <= limit else "MISSED"
-            flag_draw = ("" if not draws else
-                         " met" if statistics.median(draws) <= 1000 else " MISSED")
-            print(f"{page_path:<44} {size_mid:>9.0f} ({flag_size} <= {limit}) {n_charts:>5} "
-                  f"{draw:>24}{flag_draw}")
+            if shown:
+                s_mid = statistics.median(shown)
+                first = f"{s_mid:7.0f} {'met' if s_mid <= 300 else 'MISSED':>6}"
+                second = f"{max(0, statistics.median(redraw)):11.0f}"
+            else:
+                first, second = f"{'-':>14}", f"{'-':>11}"
+            fcp = statistics.median(v for v in paint if v is not None) if any(paint) else 0
+            print(f"{page_path:<44} {size_mid:>6.0f} ({flag_size} <= {limit}) {fcp:>9.0f} "
+                  f"{n_charts:>6} {first:>18} {second:>17}")
         browser.close()
     httpd.shutdown()
+
+
+def bench_lighthouse() -> None:
+    """Lighthouse (npm, pinned in tools/lighthouse) on every page, mobile defaults, with
+    Debian's Chromium, from the precompressing local host: score, bytes, LCP and TBT."""
+    import json
+
+    site = ROOT / "_build" / "html"
+    if not LIGHTHOUSE.is_file():
+        sys.exit("Lighthouse is missing: `make bench` installs it (npm ci in tools/lighthouse)")
+    httpd, base = _serve(site)
+    flags = "--headless=new " + " ".join(CHROMIUM_ARGS)
+    env = {**os.environ, "CHROME_PATH": shutil.which("chromium") or "/usr/bin/chromium"}
+    print()
+    print(f"{'Lighthouse ' + _lighthouse_version():<44} {'score':>5} {'KB':>6} {'LCP ms':>7} "
+          f"{'TBT ms':>7}   targets: score >= 95, TBT <= 200, KB <= 250 (text) / 800")
+    with tempfile.TemporaryDirectory() as tmp:
+        for page_path in _pages(site):
+            out = Path(tmp) / "report.json"
+            result = subprocess.run(
+                [str(LIGHTHOUSE), f"{base}/{page_path}", "--only-categories=performance",
+                 "--output=json", f"--output-path={out}", "--quiet",
+                 f"--chrome-flags={flags}"], env=env, capture_output=True, text=True)
+            if result.returncode != 0:
+                print(f"{page_path:<44} Lighthouse failed: {result.stderr.strip()[-200:]}")
+                continue
+            report = json.loads(out.read_text(encoding="utf-8"))
+            audits = report["audits"]
+            score = round(100 * report["categories"]["performance"]["score"])
+            kb = audits["total-byte-weight"]["numericValue"] / 1024
+            lcp = audits["largest-contentful-paint"]["numericValue"]
+            tbt = audits["total-blocking-time"]["numericValue"]
+            chart_page = 'class="exodus-chart"' in (site / page_path).read_text(encoding="utf-8")
+            ok = score >= 95 and tbt <= 200 and kb <= (800 if chart_page else 250)
+            print(f"{page_path:<44} {score:>5} {kb:>6.0f} {lcp:>7.0f} {tbt:>7.0f}   "
+                  f"{'met' if ok else 'MISSED'}")
+    httpd.shutdown()
+
+
+def _lighthouse_version() -> str:
+    package = LIGHTHOUSE.resolve().parents[1] / "package.json"
+    import json
+
+    return json.loads(package.read_text(encoding="utf-8"))["version"]
 
 
 def main() -> None:
     print(f"benchmark on {os.cpu_count()} cores, Python {sys.version.split()[0]}; "
           f"{RUNS_BUILD} runs for builds, {RUNS_FAST} for fast figures")
+    if os.environ.get("BENCH_ONLY_PAGES"):
+        bench_pages()
+        bench_lighthouse()
+        return
     bench_builds()
     bench_pages()
+    bench_lighthouse()
 
 
 if __name__ == "__main__":

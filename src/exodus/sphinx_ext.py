@@ -186,7 +186,7 @@ def _page_context(app: Sphinx, pagename: str, templatename: str, context: dict, 
             _filter_assets(context[key], body, pagename)
     if CHART_MARKER in body:
         # Only the small loader: it fetches the Vega runtime (VEGA_FILE, beside it) when a
-        # reader reaches for a chart or the page is idle; the static drawings need nothing.
+        # reader reaches for a chart or scrolls to one; the static drawings need nothing.
         app.add_js_file(f"{STATIC_SUBDIR}/{LOADER_FILE}", priority=901, loading_method="defer")
 
 

@@ -3,9 +3,9 @@
    Every chart is already in the page as a static SVG, drawn by the build from the same spec
    as the PDF's, so it shows at first paint and with scripts turned off. This file (small)
    loads the Vega runtime shipped with the book (vega.min.js, beside this file) only when
-   it is wanted: on the first pointer, touch or keyboard interaction with a chart, or once
-   the browser is idle after the page has loaded. Vega then redraws each chart from its
-   inert JSON spec, at the width of its column, with tooltips and controls. Nothing is
+   it is wanted: on the first pointer, touch or keyboard interaction with a chart, or when
+   the reader scrolls and a chart comes near the screen. Vega then redraws each chart from
+   its inert JSON spec, at the width of its column, with tooltips and controls. Nothing is
    fetched from another host: the spec and its data are in the page. */
 (function () {
   "use strict";
@@ -89,12 +89,20 @@
         box.addEventListener(type, upgrade, { once: true, passive: true });
       });
     });
-    var idle = window.requestIdleCallback || function (fn) { return setTimeout(fn, 1); };
-    if (document.readyState === "complete") {
-      idle(upgrade, { timeout: 3000 });
-    } else {
-      window.addEventListener("load", function () { idle(upgrade, { timeout: 3000 }); });
+    // Otherwise once the reader scrolls and a chart comes near the screen: until then the
+    // static drawings are what the reader sees, and a reader who never moves never pays
+    // for the runtime (nor does the page's first load).
+    function watch() {
+      if (!("IntersectionObserver" in window)) { upgrade(); return; }
+      var seen = new IntersectionObserver(function (entries) {
+        if (entries.some(function (e) { return e.isIntersecting; })) {
+          seen.disconnect();
+          upgrade();
+        }
+      }, { rootMargin: "200px 0px" });
+      boxes.forEach(function (box) { seen.observe(box); });
     }
+    window.addEventListener("scroll", watch, { once: true, passive: true });
   }
 
   if (document.readyState === "loading") {
