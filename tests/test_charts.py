@@ -104,6 +104,19 @@ def test_every_chart_carries_its_data_as_table_and_csv():
     assert csv_text.splitlines() == ["year,value", "2019,1.0", "2020,2.5", "2021,3.0"]
 
 
+def test_data_table_headers_are_for_readers_and_the_csv_keeps_the_column_names():
+    from urllib.parse import unquote
+
+    frame = pd.DataFrame({"source_id": ["a_1"], "share_of_gdp": [2.5]})
+    chart = alt.Chart(frame).mark_bar().encode(x="source_id:N", y="share_of_gdp:Q").properties(
+        description="Bar chart of one share.")
+    block = charts.data_block(chart.to_dict(), "chart-x")
+    heads = re.findall(r'<th scope="col">([^<]*)</th>', block)
+    assert heads == ["Source id", "Share of gdp"]
+    csv_text = unquote(re.search(r'href="data:text/csv;charset=utf-8,([^"]*)"', block).group(1))
+    assert csv_text.splitlines()[0] == "source_id,share_of_gdp"
+
+
 def test_data_block_escapes_markup():
     frame = pd.DataFrame({"label": ["<script>alert(1)</script>"], "value": [1]})
     chart = alt.Chart(frame).mark_bar().encode(x="label:N", y="value:Q").properties(
@@ -196,3 +209,18 @@ def test_codes_in_a_charts_data_become_the_labels_readers_see():
     assert [r["geography"] for r in rows] == ["Poland", "Lithuania"]
     assert rows[0]["note"] == "belarusian_state"  # free text is not a code
     assert rows[0]["id"] == "a" and rows[0]["value"] == 1.0
+
+
+def test_key_events_are_drawn_as_lines_with_their_short_labels_and_others_as_lines_only():
+    events = pd.DataFrame({"date": pd.to_datetime(["2020-08-09", "2021-06-04", "2022-02-24"]),
+                           "event": ["Election", "Airspace ban", "Invasion"],
+                           "marker": ["2020 election", None, "Invasion of Ukraine"]})
+    spec = charts.events_layer(events).to_dict()
+    rules, labels = spec["layer"]
+    data = spec["datasets"]
+    assert len(data[rules["data"]["name"]]) == 3
+    drawn = data[labels["data"]["name"]]
+    assert [row["marker"] for row in drawn] == ["2020 election", "Invasion of Ukraine"]
+    assert [row["label_y"] for row in drawn] == [2, 15]  # stepped, so they cannot overprint
+    keyed = charts.key_events(events, start=pd.Timestamp("2021-01-01"))
+    assert keyed["marker"].tolist() == ["Invasion of Ukraine"]

@@ -136,6 +136,17 @@ def _csv_text(rows: list[dict[str, Any]]) -> str:
     return out.getvalue()
 
 
+HEADERS = {"id": "Row id", "source_id": "Source id", "value": "Value", "value_low": "Low end",
+           "value_high": "High end", "period": "Period", "qualifier": "As reported",
+           "indicator": "What is measured", "geography": "Country", "unit": "Unit"}
+
+
+def _header(column: str) -> str:
+    """A data table's column header for readers ("Source id", not "source_id"); the CSV
+    keeps the column names re-users script against."""
+    return HEADERS.get(column) or column.replace("_", " ").strip().capitalize()
+
+
 def data_block(spec: dict[str, Any], cid: str) -> str:
     """A closed <details> with the chart's data as a table and as a downloadable CSV.
 
@@ -146,7 +157,7 @@ def data_block(spec: dict[str, Any], cid: str) -> str:
     if not rows:
         return ""
     label = " ".join(str(spec.get("description", cid)).split()[:8])
-    head = "".join(f"<th scope=\"col\">{html.escape(str(c))}</th>" for c in rows[0])
+    head = "".join(f"<th scope=\"col\">{html.escape(_header(str(c)))}</th>" for c in rows[0])
     body = "".join(
         "<tr>" + "".join(f"<td>{'' if v is None else html.escape(str(v))}</td>"
                          for v in row.values()) + "</tr>"
@@ -375,14 +386,27 @@ def enable() -> None:
         shell.display_formatter.formatters["text/html"].for_type(pd.DataFrame, _frame_html)
 
 
-def events_layer(events, y_title: str | None = None):
-    """Vertical rules for dated events, with the event in the tooltip.
+def key_events(events, start=None, end=None):
+    """The events drawn on time charts: those with a `marker` (their short label) in
+    data/events.csv, between `start` and `end` when given (so no line stretches the axis).
+    `events` needs a Timestamp column `date`."""
+    keyed = events[events["marker"].notna() & (events["marker"].astype(str) != "")]
+    if start is not None:
+        keyed = keyed[keyed["date"] >= start]
+    if end is not None:
+        keyed = keyed[keyed["date"] <= end]
+    return keyed
 
-    `events` is a frame with `date` (Timestamp) and `event` columns, already filtered to
-    the events that help the reader of this chart. Layer it under a time chart whose x
-    field is also temporal.
+
+def events_layer(events, y_title: str | None = None):
+    """Dashed vertical rules for dated events, each with its short label at the top of the
+    chart where the event has a `marker`, and the full event in the tooltip.
+
+    `events` is a frame with `date` (Timestamp) and `event` columns (and `marker`), already
+    filtered to the events that help the reader of this chart (`key_events` picks the
+    report's key events). Layer it under a time chart whose x field is also temporal.
     """
-    return (
+    rules = (
         alt.Chart(events)
         .mark_rule(color="#999999", strokeDash=[4, 3], strokeWidth=1.2)
         .encode(
@@ -391,3 +415,17 @@ def events_layer(events, y_title: str | None = None):
                      alt.Tooltip("event:N", title="Event")],
         )
     )
+    if "marker" not in events:
+        return rules
+    labelled = events[events["marker"].notna() & (events["marker"].astype(str) != "")]
+    if labelled.empty:
+        return rules
+    # Labels step down one line per event, so that close events do not overprint.
+    labelled = labelled.sort_values("date").assign(
+        label_y=[2 + 13 * (i % 3) for i in range(len(labelled))])
+    labels = (
+        alt.Chart(labelled)
+        .mark_text(align="left", baseline="top", dx=4, fontSize=11, color="#555555")
+        .encode(x=alt.X("date:T"), y=alt.Y("label_y:Q", scale=None), text="marker:N")
+    )
+    return alt.layer(rules, labels)
