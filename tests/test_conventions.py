@@ -103,3 +103,23 @@ def test_code_passes_ruff():
     result = subprocess.run([sys.executable, "-m", "ruff", "check", "src", "tests", "tools",
                              "notebooks"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_the_chapter_template_runs_and_keeps_the_house_rules():
+    """CONTRIBUTING tells a newcomer to start a chapter from tools/templates/chapter.ipynb:
+    it must run against today's data and follow the conventions every chapter is held to."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    path = ROOT / "tools" / "templates" / "chapter.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=120, kernel_name="python3",
+                   resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o["output_type"] == "error"]
+    assert errors == []
+    glued = {o["metadata"]["scrapbook"]["name"] for c in nb.cells for o in c.get("outputs", [])
+             if o.get("metadata", {}).get("scrapbook")}
+    assert {"opening", "fig_example"} <= glued
+    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "```{glue:figure} fig_example" in markdown and "Source: " in markdown
+    assert not re.search(r"\d", re.sub(r"\{[^}]*\}`[^`]*`|`[^`]*`|fig[-_]\w+", "", markdown))

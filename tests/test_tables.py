@@ -67,3 +67,9 @@ def test_a_figure_carries_its_qualifier_and_unit():
     assert tables.figure(20, "percent", "up_to") == "up to 20%"
     assert tables.figure(14.8, "percent") == "14.8%"
     assert tables.figure(None, "persons") == "–"
+
+
+def test_a_figure_keeps_the_decimals_its_source_gave():
+    assert tables.figure(86.95, "eur_million") == "86.95 € m"
+    assert tables.figure(76.8, "usd_million") == "76.8 US$ m"
+    assert tables.figure(13300.0, "persons", "more_than") == "more than 13,300 people"

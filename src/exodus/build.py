@@ -50,7 +50,8 @@ JB_STRICT = ["-W", "-n", "--keep-going"]
 
 # Everything a build reads: what a copy of the project needs (tests and the benchmark build
 # copies), and what the "up to date" hash covers. Folders have no dot in their names.
-PROJECT_FILES = ["_config.yml", "_toc.yml", "CITATION.cff", "book", "notebooks", "data", "src",
+PROJECT_FILES = ["_config.yml", "_toc.yml", "CITATION.cff", "CONTRIBUTING.md", "book", "notebooks",
+                 "data", "src",
                  "requirements.txt", "pyproject.toml"]
 SOURCE_GLOBS = [name if "." in name else f"{name}/**/*" for name in PROJECT_FILES]
 

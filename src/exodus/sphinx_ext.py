@@ -336,6 +336,25 @@ def _hidden_code_toggle(app: Sphinx) -> None:
                  html=(_visit_hidden_code, depart_HideCellInput))
 
 
+def _web_only_pages(app: Sphinx, doctree, docname: str) -> None:
+    """A page whose front matter says `html_only: true` (the contributor's guide) is, in the
+    PDF, its title and its `pdf_note`: the citable report carries no how-to for editors."""
+    if app.builder.format != "latex":
+        return
+    from sphinx import addnodes
+
+    # The LaTeX builder resolves one tree for the whole book; each page sits in it under a
+    # start_of_file node that names it.
+    for page in list(doctree.findall(addnodes.start_of_file)):
+        meta = app.env.metadata.get(page["docname"], {})
+        section = next(iter(page.findall(nodes.section)), None)
+        if not meta.get("html_only") or section is None:
+            continue
+        for child in list(section.children)[1:]:
+            section.remove(child)
+        section += nodes.paragraph(text=str(meta.get("pdf_note", "")))
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     from exodus import provenance
 
@@ -349,6 +368,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", _pdf_without_code, priority=400)
     app.connect("builder-inited", _hidden_code_toggle)
     app.connect("doctree-resolved", _strip_thebe, priority=900)
+    app.connect("doctree-resolved", _web_only_pages)
     app.connect("html-page-context", _page_context, priority=900)
     app.connect("build-finished", _publish_data)
     app.connect("build-finished", _repair_html)

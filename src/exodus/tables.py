@@ -115,11 +115,21 @@ def _number(value: float, decimals: int) -> str:
     return text.number(value, 0 if value.is_integer() else decimals)
 
 
+def _places(value: float, most: int = 3) -> int:
+    """How many decimals the value carries (up to `most`)."""
+    for places in range(most + 1):
+        if abs(round(value, places) - value) < 1e-9:
+            return places
+    return most
+
+
 def figure(value: object, unit: str, qualifier: str = "exact") -> str:
     """A figure as words: 'about 13,300 people', '20 %' (qualifier, number, unit)."""
     if _is_missing(value):
         return MISSING
     row = vocab.table("units")[unit]
-    number = _number(float(value), int(row["decimals"]))
+    # The unit's usual decimals, or more where the source gave more: 86.95 stays 86.95
+    # (shown as 87.0 it would be our rounding, not the source's figure).
+    number = _number(float(value), max(int(row["decimals"]), _places(float(value))))
     short = row["short_label"]
     return f"{text.qualified(qualifier)}{number}{'%' if short == '%' else ' ' + short}"
