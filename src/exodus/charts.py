@@ -386,11 +386,16 @@ def enable() -> None:
         shell.display_formatter.formatters["text/html"].for_type(pd.DataFrame, _frame_html)
 
 
+def _marked(events):
+    """The events with a `marker`, their short label for charts."""
+    return events[events["marker"].notna() & (events["marker"].astype(str) != "")]
+
+
 def key_events(events, start=None, end=None):
     """The events drawn on time charts: those with a `marker` (their short label) in
     data/events.csv, between `start` and `end` when given (so no line stretches the axis).
     `events` needs a Timestamp column `date`."""
-    keyed = events[events["marker"].notna() & (events["marker"].astype(str) != "")]
+    keyed = _marked(events)
     if start is not None:
         keyed = keyed[keyed["date"] >= start]
     if end is not None:
@@ -415,9 +420,7 @@ def events_layer(events, y_title: str | None = None):
                      alt.Tooltip("event:N", title="Event")],
         )
     )
-    if "marker" not in events:
-        return rules
-    labelled = events[events["marker"].notna() & (events["marker"].astype(str) != "")]
+    labelled = _marked(events) if "marker" in events else events.iloc[:0]
     if labelled.empty:
         return rules
     # Labels step down one line per event, so that close events do not overprint.

@@ -47,13 +47,15 @@ class Assumption:
     ratio_of: tuple[str, ...] = ()
 
 
+def observations(data_dir: Path | None = None) -> pd.DataFrame:
+    """Every sourced row the estimate may use, from the datasets in OBSERVATIONS."""
+    return pd.concat([data.load(name, data_dir) for name in OBSERVATIONS], ignore_index=True)
+
+
 def values(data_dir: Path | None = None) -> dict[str, float]:
     """Row id -> value for every sourced row the estimate may use."""
-    out: dict[str, float] = {}
-    for name in OBSERVATIONS:
-        frame = data.load(name, data_dir)
-        out.update(zip(frame["id"], frame["value"].astype(float), strict=True))
-    return out
+    rows = observations(data_dir)
+    return dict(zip(rows["id"], rows["value"].astype(float), strict=True))
 
 
 def assumptions(data_dir: Path | None = None,
@@ -120,14 +122,10 @@ def route_table(inputs: pd.DataFrame, row_values: Mapping[str, float],
     for (wave, route), combos in candidates(inputs, row_values).items():
         bases = [base(route, c) for c in combos]
         mean = sum(bases) / len(bases)
-        rows.append({"wave": wave, "route": route, "candidates": len(bases),
-                     "base": mean, "base_low": min(bases), "base_high": max(bases),
+        rows.append({"wave": wave, "route": route, "candidates": len(bases), "base": mean,
                      "low": min(bases) * multiplier(route, low),
                      "central": mean * multiplier(route, mid),
-                     "high": max(bases) * multiplier(route, high),
-                     "rows": " ".join(dict.fromkeys(
-                         inputs[(inputs["wave"] == wave) & (inputs["route"] == route)]
-                         ["row_id"]))})
+                     "high": max(bases) * multiplier(route, high)})
     table = pd.DataFrame(rows)
     table["weight"] = 1 / table.groupby("wave")["route"].transform("count")
     return table
@@ -156,13 +154,13 @@ def sensitivity(table: pd.DataFrame, found: Mapping[str, Assumption]) -> pd.Data
     """The total best estimate with one assumption at a time at its low and high end, the
     others at their defaults: which assumption moves the answer most (largest swing first)."""
     mid = defaults(found)
+    at_default = estimate(table, mid)["total"]
     rows = []
     for name, a in found.items():
         at = {end: estimate(table, {**mid, name: getattr(a, end)})["total"]
               for end in ("low", "high")}
         rows.append({"parameter": name, "label": a.label, "low": a.low, "default": a.default,
-                     "high": a.high, "total_at_low": at["low"],
-                     "total_at_default": estimate(table, mid)["total"],
+                     "high": a.high, "total_at_low": at["low"], "total_at_default": at_default,
                      "total_at_high": at["high"], "swing": at["high"] - at["low"]})
     return pd.DataFrame(rows).sort_values("swing", ascending=False, ignore_index=True)
 
@@ -205,7 +203,8 @@ def chart(table: pd.DataFrame, found: Mapping[str, Assumption], labels: Mapping[
         route_label=table["route"].map(labels["route"]),
     )[["row", "wave_label", "route_label", "kind", "base", "weight", "low", "high"]]
     by_wave = waves(table, found)
-    best_label = {w: f"{labels['wave'][w]}: our estimate" for w in by_wave["wave"][:-1]}
+    best = ": our estimate"  # a wave's row, named here and in the Vega transform below
+    best_label = {w: labels["wave"][w] + best for w in by_wave["wave"][:-1]}
     best_label["total"] = total_label
     order = []
     for wave in by_wave["wave"][:-1]:
@@ -227,7 +226,7 @@ def chart(table: pd.DataFrame, found: Mapping[str, Assumption], labels: Mapping[
     # A wave's best estimate is the mean of its routes; the total adds the waves.
     summed = (moved.transform_calculate(share="datum.estimate * datum.weight")
               .transform_aggregate(estimate="sum(share)", groupby=["wave_label"]))
-    per_wave = summed.transform_calculate(row="datum.wave_label + ': our estimate'")
+    per_wave = summed.transform_calculate(row=f"datum.wave_label + '{best}'")
     total = (summed.transform_aggregate(estimate="sum(estimate)")
              .transform_calculate(row=f"'{total_label}'"))
 
@@ -257,16 +256,24 @@ def chart(table: pd.DataFrame, found: Mapping[str, Assumption], labels: Mapping[
 
 
 TOTAL_FORMULA = "mean of the routes of each wave, added over the waves (exodus.estimate)"
+LOW_FORMULA = "sum of the waves low ends"
+HIGH_FORMULA = "sum of the waves high ends"
+
+
+def stated(value: float, formula: str) -> str:
+    """An estimate for a sentence: ours, to the nearest hundred, with its formula."""
+    from exodus import text
+
+    return text.ours(rounded(value), formula + ", to the nearest hundred")
 
 
 def row(row_id: str, data_dir: Path | None = None) -> pd.Series:
     """One sourced row of the package, by id (an input or a ratio the estimate names)."""
-    for name in OBSERVATIONS:
-        frame = data.load(name, data_dir)
-        found = frame[frame["id"] == row_id]
-        if not found.empty:
-            return found.iloc[0]
-    raise KeyError(f"no row {row_id!r} in {', '.join(OBSERVATIONS)}")
+    rows = observations(data_dir)
+    found = rows[rows["id"] == row_id]
+    if found.empty:
+        raise KeyError(f"no row {row_id!r} in {', '.join(OBSERVATIONS)}")
+    return found.iloc[0]
 
 
 def inputs(data_dir: Path | None = None) -> pd.DataFrame:
@@ -274,12 +281,11 @@ def inputs(data_dir: Path | None = None) -> pd.DataFrame:
     from exodus import tables
 
     frame = data.load("estimate_inputs", data_dir)
-    rows = pd.concat([data.load(n, data_dir) for n in OBSERVATIONS], ignore_index=True)
-    rows = rows[["id", "value", "unit", "qualifier", "period", "source_id"]]
+    rows = observations(data_dir)[["id", "value", "unit", "qualifier", "period", "source_id"]]
     out = frame.merge(rows, left_on="row_id", right_on="id", how="left", suffixes=("", "_row"))
     if out["value"].isna().any():
         raise KeyError(f"an input names a row with no value: "
                        f"{out.loc[out['value'].isna(), 'row_id'].iloc[0]}")
-    out["figure"] = [("minus " if s < 0 else "") + tables.figure(v, u, q) for v, u, q, s in
-                     zip(out["value"], out["unit"], out["qualifier"], out["sign"], strict=True)]
+    out["figure"] = [("minus " if s < 0 else "") + f
+                     for f, s in zip(tables.figures(out), out["sign"], strict=True)]
     return out

@@ -133,3 +133,9 @@ def figure(value: object, unit: str, qualifier: str = "exact") -> str:
     number = _number(float(value), max(int(row["decimals"]), _places(float(value))))
     short = row["short_label"]
     return f"{text.qualified(qualifier)}{number}{'%' if short == '%' else ' ' + short}"
+
+
+def figures(frame: pd.DataFrame) -> list[str]:
+    """`figure` for every row of a frame with `value`, `unit` and `qualifier` columns."""
+    return [figure(v, u, q) for v, u, q in
+            zip(frame["value"], frame["unit"], frame["qualifier"], strict=True)]
