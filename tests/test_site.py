@@ -180,6 +180,71 @@ def test_data_package_is_published_with_the_site(site):
         assert (site / "data" / csv.name).read_bytes() == csv.read_bytes()
 
 
+def _chart_csv(page, chart_id: str):
+    """The data a chart draws, as the page offers it for download (its data: URL)."""
+    import io
+    from urllib.parse import unquote
+
+    import pandas as pd
+
+    href = page.locator(f"#{chart_id} ~ details a[download], "
+                        f"#{chart_id} + details a[download]").first.get_attribute("href")
+    return pd.read_csv(io.StringIO(unquote(href.split(",", 1)[1])))
+
+
+def test_a_keyboard_reads_a_charts_points_in_order_of_time(browser, server):
+    """Tab reaches the drawing; Home, End and the arrows read its points' tooltips into a
+    live region, left to right: the first is the earliest report the chart draws and the
+    last the latest, with their values from the chart's own data."""
+    context, page, blocked, errors = open_page(browser,
+                                               f"{server}/notebooks/hi_tech_park_rise.html")
+    view = page.locator("#fig-htp-exports .exodus-chart-view")
+    assert view.get_attribute("tabindex") == "0"
+    view.focus()
+    page.wait_for_selector("#fig-htp-exports .exodus-chart[data-rendered=true]")
+    chart_id = page.locator("#fig-htp-exports .exodus-chart").get_attribute("id")
+    data = _chart_csv(page, chart_id)
+    readout = page.locator("#fig-htp-exports .exodus-chart-tip")
+    assert not readout.is_visible()
+    shown = {}
+    for key in ("Home", "ArrowRight", "End"):
+        page.keyboard.press(key)
+        assert readout.is_visible() and readout.get_attribute("role") == "status"
+        shown[key] = dict(line.split(": ", 1) for line in readout.inner_text().splitlines())
+    page.keyboard.press("Escape")
+    assert not readout.is_visible()
+    context.close()
+    assert blocked == [] and errors == []
+    for key, year in (("Home", data["year"].min()), ("End", data["year"].max())):
+        assert shown[key]["Year"] == str(year), (key, shown[key])
+        values = data.loc[data["year"] == year, "value"]
+        assert float(shown[key]["US$ million"].replace(",", "")) in set(values), shown[key]
+    assert int(shown["ArrowRight"]["Year"]) >= int(shown["Home"]["Year"])
+
+
+def test_every_charts_tooltips_are_reachable_by_keyboard(browser, server):
+    """On every chart page, each drawing that has tooltips reads one out on Home, and the
+    next one on the right arrow, so no tooltip needs a pointer."""
+    pages = sorted(str(p.relative_to(SITE)) for p in SITE.rglob("*.html")
+                   if 'class="exodus-chart"' in p.read_text(encoding="utf-8"))
+    read = 0
+    for page_path in pages:
+        context, page, blocked, errors = open_page(browser, f"{server}/{page_path}")
+        wait_for_charts(page)
+        for view in page.locator(".exodus-chart-view").all():
+            view.focus()
+            page.keyboard.press("Home")
+            readout = view.locator("xpath=following-sibling::p[@class='exodus-chart-tip']")
+            if readout.count() and readout.is_visible():
+                first = readout.inner_text()
+                assert first.strip(), page_path
+                page.keyboard.press("ArrowRight")
+                read += 1
+        context.close()
+        assert blocked == [] and errors == [], page_path
+    assert read >= len(pages)
+
+
 def test_glued_numbers_reveal_their_source_on_focus_and_hover(browser, server):
     context, page, blocked, errors = open_page(browser,
                                                f"{server}/notebooks/hi_tech_park_rise.html")

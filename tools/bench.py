@@ -101,6 +101,8 @@ class Precompressed(http.server.SimpleHTTPRequestHandler):
     """A static host that serves the build's precompressed copies (.br, else .gz) to a
     browser that accepts them, as nginx's brotli_static/gzip_static or Caddy do."""
 
+    protocol_version = "HTTP/1.1"
+
     def log_message(self, *args):
         pass
 
@@ -177,6 +179,8 @@ def bench_pages() -> None:
                 page = context.new_page()
                 page.goto(f"{base}/{page_path}", wait_until="load")
                 n_charts = page.evaluate("document.querySelectorAll('.exodus-chart').length")
+                page.wait_for_function(
+                    "performance.getEntriesByName('first-contentful-paint').length")
                 paint.append(page.evaluate("(performance.getEntriesByName("
                                            "'first-contentful-paint')[0] || {}).startTime"))
                 if n_charts:

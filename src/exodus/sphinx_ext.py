@@ -17,6 +17,7 @@ every page; the 510 KB runtime must load only where a chart is drawn.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 import shutil
@@ -26,6 +27,7 @@ from typing import Any
 
 from docutils import nodes
 from sphinx.application import Sphinx
+from sphinx.builders.html._assets import _CascadingStyleSheet, _JavaScript
 from sphinx.transforms.post_transforms.images import ImageConverter
 from sphinx.util import logging
 
@@ -179,11 +181,70 @@ def _strip_thebe(app: Sphinx, doctree, docname: str) -> None:
             node.parent.remove(node)
 
 
+COMBINED_CSS = "site-"  # _static/exodus/site-<digest>.css: one page's stylesheets, joined
+
+
+def _stylesheet_source(out: Path, filename: str) -> Path | None:
+    """Where a page's stylesheet is while pages are written: in the output (Sphinx copies
+    static files first), or, for myst-nb's, in its package (it copies it only at the end)."""
+    if (out / filename).is_file():
+        return out / filename
+    if re.fullmatch(r"_static/mystnb\.[0-9a-f]+\.css", filename):
+        import myst_nb
+
+        return Path(myst_nb.__file__).parent / "static" / "mystnb.css"
+    return None
+
+
+def _one_stylesheet(app: Sphinx, items: list) -> None:
+    """A page's local stylesheets as one file, in their order, so that first paint waits for
+    one request, not six (Sphinx's, the theme's, two extensions' and ours). The file is named
+    by a digest of its content: pages with the same stylesheets share it, and a changed
+    stylesheet gets a new name. Sphinx has copied the static files before it writes pages."""
+    out = Path(app.outdir)
+    joined = [item for item in items
+              if item.attributes.get("rel") == "stylesheet" and not item.attributes.get("media")
+              and not REMOTE.match(item.filename) and _stylesheet_source(out, item.filename)]
+    if len(joined) < 2:
+        return
+    text = "".join(f"/* {item.filename} */\n"
+                   + _stylesheet_source(out, item.filename).read_text("utf-8") + "\n"
+                   for item in joined)
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    name = f"_static/{STATIC_SUBDIR}/{COMBINED_CSS}{digest}.css"
+    target = out / name
+    if not target.is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    first = items.index(joined[0])
+    rest = [item for item in items if item not in joined]
+    one = _CascadingStyleSheet(name, priority=joined[0].priority)
+    items[:] = rest[:first] + [one] + rest[first:]
+
+
+def _deferred_scripts(items: list) -> None:
+    """The theme's and Sphinx's scripts run after the page is parsed (`defer`, in order),
+    so they do not hold up first paint. Every one of them waits for DOMContentLoaded anyway.
+    Inline scripts stay as they are (they only set variables)."""
+    for i, item in enumerate(items):
+        attributes = getattr(item, "attributes", None)
+        if (isinstance(item, _JavaScript) and item.filename and not attributes.get("body")
+                and not {"async", "defer"} & attributes.keys()):
+            items[i] = _JavaScript(item.filename, priority=item.priority,
+                                   **(attributes | {"defer": "defer"}))
+
+
 def _page_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
     body = context.get("body", "")
     for key in ("script_files", "css_files"):
         if context.get(key) is not None:
             _filter_assets(context[key], body, pagename)
+    if context.get("css_files"):
+        _one_stylesheet(app, context["css_files"])
+    # The search page's own scripts are written into its template without `defer` and call
+    # doctools.js as they load; its scripts stay in order as Sphinx wrote them.
+    if context.get("script_files") and pagename != "search":
+        _deferred_scripts(context["script_files"])
     if CHART_MARKER in body:
         # Only the small loader: it fetches the Vega runtime (VEGA_FILE, beside it) when a
         # reader reaches for a chart or scrolls to one; the static drawings need nothing.

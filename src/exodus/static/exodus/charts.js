@@ -58,12 +58,13 @@
       }
       options.bind = controls;
     }
-    new window.vega.View(window.vega.parse(spec), options)
-      .runAsync()
+    var live = new window.vega.View(window.vega.parse(spec), options);
+    live.runAsync()
       .then(function () {
         var still = view.querySelector(".exodus-chart-static");
         if (still) { still.remove(); }
         view.style.minHeight = "";
+        keyboardTips(box, view, live);
         box.setAttribute("data-rendered", "true");
         box.setAttribute("data-rendered-at", String(Math.round(performance.now())));
       })
@@ -75,6 +76,68 @@
       });
   }
 
+  // Tooltips by keyboard. The drawing takes focus (Tab); the arrow keys then step through
+  // the marks that carry a tooltip, left to right, and Home and End go to the first and the
+  // last. The tooltip's text is written in a live region under the drawing, so a screen
+  // reader says it too, and a ring marks the point; Escape hides both.
+  function tipText(tip) {
+    if (tip === null || tip === undefined) { return ""; }
+    if (typeof tip !== "object") { return String(tip); }
+    return Object.keys(tip).map(function (k) { return k + ": " + tip[k]; }).join("\n");
+  }
+
+  function tipItems(live) {
+    var found = [];
+    (function walk(mark) {
+      (mark && mark.items || []).forEach(function (item) {
+        if (item._svg && tipText(item.tooltip)) { found.push(item); }
+        (item.items || []).forEach(walk);
+      });
+    })(live.scenegraph().root);
+    return found.map(function (item) {
+      return { item: item, rect: item._svg.getBoundingClientRect() };
+    }).sort(function (a, b) {
+      return (a.rect.left + a.rect.width / 2) - (b.rect.left + b.rect.width / 2) ||
+        a.rect.top - b.rect.top;
+    }).map(function (entry) { return entry.item; });
+  }
+
+  function keyboardTips(box, view, live) {
+    var readout = document.createElement("p");
+    readout.className = "exodus-chart-tip";
+    readout.setAttribute("role", "status");
+    readout.hidden = true;
+    view.insertAdjacentElement("afterend", readout);
+    var ring = document.createElement("span");
+    ring.className = "exodus-chart-ring";
+    ring.hidden = true;
+    view.appendChild(ring);
+    var at = -1;
+    function hide() { readout.hidden = true; ring.hidden = true; at = -1; }
+    function show(items, i) {
+      at = Math.max(0, Math.min(items.length - 1, i));
+      var item = items[at];
+      readout.textContent = tipText(item.tooltip);
+      readout.hidden = false;
+      var r = item._svg.getBoundingClientRect(), v = view.getBoundingClientRect();
+      ring.style.left = (r.left - v.left + r.width / 2) + "px";
+      ring.style.top = (r.top - v.top + r.height / 2) + "px";
+      ring.hidden = false;
+    }
+    view.addEventListener("keydown", function (event) {
+      var step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[event.key];
+      if (event.key === "Escape") { hide(); return; }
+      if (!step && event.key !== "Home" && event.key !== "End") { return; }
+      var items = tipItems(live);
+      if (!items.length) { return; }
+      event.preventDefault();
+      if (event.key === "Home") { show(items, 0); }
+      else if (event.key === "End") { show(items, items.length - 1); }
+      else { show(items, at < 0 ? (step > 0 ? 0 : items.length - 1) : at + step); }
+    });
+    view.addEventListener("blur", hide);
+  }
+
   function upgrade() {
     loadVega().then(function () {
       document.querySelectorAll(".exodus-chart").forEach(draw);
@@ -84,6 +147,14 @@
   function start() {
     var boxes = document.querySelectorAll(".exodus-chart");
     if (!boxes.length) { return; }
+    // With scripts on, each drawing is one tab stop: focus brings Vega, and the arrow keys
+    // then read its points (above). Its name says how.
+    boxes.forEach(function (box) {
+      var view = box.querySelector(".exodus-chart-view");
+      if (!view) { return; }
+      view.setAttribute("tabindex", "0");
+      view.setAttribute("aria-description", "Arrow keys read the points one by one.");
+    });
     ["pointerover", "touchstart", "focusin", "keydown"].forEach(function (type) {
       boxes.forEach(function (box) {
         box.addEventListener(type, upgrade, { once: true, passive: true });
