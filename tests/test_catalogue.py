@@ -79,4 +79,19 @@ def test_edition_and_date_are_in_the_site_footer():
     require_build()
     cff = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
     footer = (SITE / "book" / "intro.html").read_text(encoding="utf-8")
-    assert f"Edition {cff['version']} (draft), {cff['date-released']}" in footer
+    import datetime
+
+    released = datetime.date.fromisoformat(str(cff["date-released"]))
+    in_words = f"{released.day} {released:%B %Y}"
+    assert f"Edition {cff['version']} (draft), {in_words}" in footer
+    assert str(released) not in footer  # no ISO date for readers
+
+
+def test_how_to_cite_gives_the_date_in_words():
+    cff_text = (ROOT / "CITATION.cff").read_text(encoding="utf-8")
+    released = re.search(r'date-released: "?(\d{4})-(\d{2})-(\d{2})', cff_text).groups()
+    page = catalogue.cite_page(ROOT)
+    assert "-".join(released) not in page
+    month = ["January", "February", "March", "April", "May", "June", "July", "August",
+             "September", "October", "November", "December"][int(released[1]) - 1]
+    assert f"{int(released[2])} {month} {released[0]}" in page

@@ -339,6 +339,9 @@ def test_page_has_title_description_and_open_graph_tags(site, page_path):
     for name in ['name="description"', 'property="og:title"', 'property="og:description"',
                  'property="og:type"']:
         assert re.search(rf'<meta {name} content="[^"]+"', html), (page_path, name)
+    # Sphinx's placeholder for an unset project name never stands in for a description.
+    assert "Project name not set" not in html, page_path
+    assert re.search(r'<meta property="og:site_name" content="Belarus&#x27;s tech exodus', html)
 
 
 def test_every_chapter_offers_its_notebook(site):

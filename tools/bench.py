@@ -14,7 +14,8 @@
 
 Targets: no-change rebuild <= 3 s; Lighthouse score >= 95 and TBT <= 200 ms on every
 page; a text page <= 250 KB and a chart page <= 800 KB transferred; every chart shown
-within 300 ms of navigation. `BENCH_ONLY_PAGES=1` skips the build timings. Timing here
+within 300 ms of navigation. `BENCH_ONLY_PAGES=1` skips the build timings;
+`BENCH_SITE=dir` measures another build's site (for "before" figures). Timing here
 is whole-process wall time with time.perf_counter; the machine is shared, so medians are
 the figures to quote.
 """
@@ -38,6 +39,8 @@ from exodus import build
 ROOT = Path(__file__).resolve().parents[1]
 RUNS_BUILD = int(os.environ.get("BENCH_RUNS_BUILD", "3"))
 RUNS_FAST = int(os.environ.get("BENCH_RUNS_FAST", "5"))
+# The site measured; another build's (an earlier commit's, say) gives the "before" figures.
+SITE = Path(os.environ.get("BENCH_SITE", ROOT / "_build" / "html"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
@@ -159,7 +162,7 @@ def bench_pages() -> None:
     redraw them all once the reader scrolls to the first."""
     from playwright.sync_api import sync_playwright
 
-    site = ROOT / "_build" / "html"
+    site = SITE
     if not (site / "index.html").is_file():
         sys.exit("no published build: run `make book` first")
     httpd, base = _serve(site)
@@ -221,7 +224,7 @@ def bench_lighthouse() -> None:
     Debian's Chromium, from the precompressing local host: score, bytes, LCP and TBT."""
     import json
 
-    site = ROOT / "_build" / "html"
+    site = SITE
     if not LIGHTHOUSE.is_file():
         sys.exit("Lighthouse is missing: `make bench` installs it (npm ci in tools/lighthouse)")
     httpd, base = _serve(site)

@@ -181,6 +181,7 @@ def cite_page(root: Path) -> str:
     authors = "; ".join(a.get("name") or f"{a['family-names']}, {a['given-names']}"
                         for a in cff["authors"])
     year = str(cff["date-released"])[:4]
+    released = text.when(str(cff["date-released"]))  # "2 December 2026": no ISO date shown
     bibtex = "\n".join([
         "@techreport{belarus_tech_exodus,",
         f"  author = {{{{{authors}}}}},",
@@ -188,7 +189,7 @@ def cite_page(root: Path) -> str:
         # wraps it with continuation marks and a copied entry still parses.
         "  title = {{" + "\n    ".join(textwrap.wrap(cff["title"], 60)) + "}},",
         f"  year = {{{year}}},",
-        f"  note = {{Edition {cff['version']}, {cff['date-released']}}},",
+        f"  note = {{Edition {cff['version']}, {released}}},",
         "}",
     ])
     return "\n".join([
@@ -199,7 +200,7 @@ def cite_page(root: Path) -> str:
         "**Full citation**",
         "",
         f"{authors} ({year}). *{cff['title']}*. Edition {cff['version']}, "
-        f"{cff['date-released']}. Licence: {cff['license']}.",
+        f"{released}. Licence: {cff['license']}.",
         "",
         "**Short citation**",
         "",

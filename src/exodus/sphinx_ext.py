@@ -298,14 +298,16 @@ def _page_metadata(app: Sphinx, pagename: str, templatename: str, context: dict,
                    doctree) -> None:
     """Description and Open Graph tags on every page; notebook download and launch links on
     every chapter. All are links or inert tags: nothing is loaded from another host."""
-    title = re.sub(r"<[^>]+>", "", context.get("title") or app.config.project)
-    description = _first_paragraph(doctree) or app.config.project
+    # jupyter-book sets the book's title as html_title and leaves Sphinx's `project` unset.
+    site_name = app.config.html_title or app.config.project
+    title = re.sub(r"<[^>]+>", "", context.get("title") or site_name)
+    description = _first_paragraph(doctree) or site_name
     tags = [
         ("name", "description", description),
         ("property", "og:title", title),
         ("property", "og:description", description),
         ("property", "og:type", "article"),
-        ("property", "og:site_name", app.config.project),
+        ("property", "og:site_name", site_name),
         ("property", "og:locale", "en_GB"),
     ]
     site = app.config.exodus_site_url.rstrip("/")
