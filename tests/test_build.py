@@ -306,6 +306,10 @@ def test_changed_static_file_reaches_the_published_site(built, tmp_path):
     assert result.returncode == 0, result.stderr
     published = (root / "_build" / "html" / "_static" / "exodus.css").read_text()
     assert "/* a change */" in published
+    # Pages load their stylesheets joined into one file: the change reaches that file too.
+    page = (root / "_build" / "html" / "book" / "intro.html").read_text(encoding="utf-8")
+    loaded = re.search(r'href="\.\./(_static/exodus/site-[0-9a-f]+\.css)', page).group(1)
+    assert "/* a change */" in (root / "_build" / "html" / loaded).read_text(encoding="utf-8")
 
 
 def test_a_number_pointing_at_no_data_row_fails_the_build(built, tmp_path):

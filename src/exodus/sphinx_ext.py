@@ -202,13 +202,13 @@ def _one_stylesheet(app: Sphinx, items: list) -> None:
     by a digest of its content: pages with the same stylesheets share it, and a changed
     stylesheet gets a new name. Sphinx has copied the static files before it writes pages."""
     out = Path(app.outdir)
-    joined = [item for item in items
-              if item.attributes.get("rel") == "stylesheet" and not item.attributes.get("media")
-              and not REMOTE.match(item.filename) and _stylesheet_source(out, item.filename)]
+    sources = {item.filename: _stylesheet_source(out, item.filename) for item in items
+               if item.attributes.get("rel") == "stylesheet" and not item.attributes.get("media")
+               and not REMOTE.match(item.filename)}
+    joined = [item for item in items if sources.get(item.filename)]
     if len(joined) < 2:
         return
-    text = "".join(f"/* {item.filename} */\n"
-                   + _stylesheet_source(out, item.filename).read_text("utf-8") + "\n"
+    text = "".join(f"/* {item.filename} */\n" + sources[item.filename].read_text("utf-8") + "\n"
                    for item in joined)
     digest = hashlib.sha256(text.encode()).hexdigest()[:16]
     name = f"_static/{STATIC_SUBDIR}/{COMBINED_CSS}{digest}.css"
@@ -227,11 +227,10 @@ def _deferred_scripts(items: list) -> None:
     so they do not hold up first paint. Every one of them waits for DOMContentLoaded anyway.
     Inline scripts stay as they are (they only set variables)."""
     for i, item in enumerate(items):
-        attributes = getattr(item, "attributes", None)
-        if (isinstance(item, _JavaScript) and item.filename and not attributes.get("body")
-                and not {"async", "defer"} & attributes.keys()):
+        if (isinstance(item, _JavaScript) and item.filename and not item.attributes.get("body")
+                and not {"async", "defer"} & item.attributes.keys()):
             items[i] = _JavaScript(item.filename, priority=item.priority,
-                                   **(attributes | {"defer": "defer"}))
+                                   **(item.attributes | {"defer": "defer"}))
 
 
 def _page_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
