@@ -17,7 +17,7 @@ import nbformat
 import pytest
 from test_data import rows, set_cell
 
-from exodus import build
+from exodus import build, rebuild
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = "notebooks/hi_tech_park_rise.ipynb"
@@ -64,37 +64,88 @@ def test_toc_lists_the_notebooks_in_order():
     assert found == listed
 
 
-def test_cache_key_follows_data_and_helpers_but_not_other_files(tmp_path):
-    root = copy_project(tmp_path)
-    nb = root / NOTEBOOK
-    deps = ["data/hi_tech_park.csv"]
-    before = build._cache_key(root, nb, deps)
-    (root / "data" / "events.csv").write_text("changed\n")  # not a dependency
-    assert build._cache_key(root, nb, deps) == before
-    with open(root / "data" / "hi_tech_park.csv", "a", encoding="utf-8") as fh:
-        fh.write("\n")
-    after_data = build._cache_key(root, nb, deps)
-    assert after_data != before
-    with open(root / "src" / "exodus" / "text.py", "a", encoding="utf-8") as fh:
-        fh.write("\n# a change to a helper module\n")
-    assert build._cache_key(root, nb, deps) != after_data
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
-def test_markdown_edit_does_not_change_the_code_digest(tmp_path):
+def test_rebuild_rule_follows_code_inputs_imports_and_outputs_not_prose(tmp_path):
+    """A fresh copy (a clone) has nothing to execute; then each kind of change gives its
+    reason, or none."""
     root = copy_project(tmp_path)
     nb_path = root / NOTEBOOK
-    before = build._code_digest(nb_path)
+    assert {nb.name: rebuild.reasons(root, nb) for nb in build.toc_notebooks(root)} == \
+        {nb.name: [] for nb in build.toc_notebooks(root)}
+    # Not read or imported by the notebook: the build's own modules, the book's pages.
+    with open(root / "src" / "exodus" / "sphinx_ext.py", "a", encoding="utf-8") as fh:
+        fh.write("\n# a change to the Sphinx extension\n")
+    _edit(root / "book" / "intro.md", "Belarus", "Belarus (edited)")
     nb = nbformat.read(nb_path, as_version=4)
-    md = next(c for c in nb.cells if c.cell_type == "markdown")
-    md.source += "\nOne more sentence."
+    next(c for c in nb.cells if c.cell_type == "markdown").source += "\nOne more sentence."
     nbformat.write(nb, nb_path)
-    assert build._code_digest(nb_path) == before
+    assert rebuild.reasons(root, nb_path) == []
+    # What it read and imported, and the lock.
+    _edit(root / "data" / "hi_tech_park.csv", "\n", "\n\n")
+    with open(root / "src" / "exodus" / "charts.py", "a", encoding="utf-8") as fh:
+        fh.write("\n# a change to a helper module\n")
+    _edit(root / "requirements.txt", "\n", "\n\n")
+    assert rebuild.reasons(root, nb_path) == [
+        "data/hi_tech_park.csv changed", "requirements.txt changed",
+        "src/exodus/charts.py changed"]
+    # Its code, and its stored outputs.
+    nb = nbformat.read(nb_path, as_version=4)
+    code = next(c for c in nb.cells if c.cell_type == "code" and c.outputs)
+    code.source += "\n"
+    code.outputs = []
+    nbformat.write(nb, nb_path)
+    assert rebuild.reasons(root, nb_path)[0] == "its code changed"
+    assert rebuild.reasons(root, nb_path)[-1] == \
+        "its stored outputs are not those of its last execution"
 
 
-def test_state_records_what_each_notebook_read(built):
-    state = json.loads((ROOT / "_build" / "state.json").read_text())
-    deps = state["notebooks"][NOTEBOOK]["deps"]
-    assert "data/hi_tech_park.csv" in deps and "data/sources.csv" in deps
+def test_each_notebook_records_what_it_read_and_imported():
+    """The key names the files the kernel opened and the package modules it imported: the
+    chapter's data and the vocabularies, the chart module; not the build's own modules."""
+    key = json.loads((ROOT / NOTEBOOK).read_text(encoding="utf-8"))["metadata"]["exodus"]
+    inputs = key["rebuild"]["inputs"]
+    for rel in ["data/hi_tech_park.csv", "data/sources.csv", "data/vocab_indicators.csv",
+                "src/exodus/charts.py", "src/exodus/data.py", "requirements.txt"]:
+        assert inputs[rel] == hashlib.sha256((ROOT / rel).read_bytes()).hexdigest(), rel
+    for rel in ["src/exodus/sphinx_ext.py", "src/exodus/build.py", "data/political_prisoners.csv",
+                "book/intro.md"]:
+        assert rel not in inputs
+    assert not any(rel.startswith("_build") or "/" not in rel and rel.endswith(".ipynb")
+                   for rel in inputs)
+
+
+def _listed(output: str, verb: str) -> set[str]:
+    return set(re.findall(rf"^(?:\[build\] )?{verb} (notebooks/\S+\.ipynb):", output, re.M))
+
+
+def test_explain_tells_which_notebooks_the_build_executes(built, tmp_path):
+    """`--explain` names, with its reason, each notebook that the build then executes, and
+    only those; it changes nothing itself."""
+    root = copy_project(tmp_path, with_build=True)
+    readers = {nb.relative_to(root).as_posix() for nb in build.toc_notebooks(root)
+               if "data/political_prisoners.csv" in json.loads(nb.read_text(encoding="utf-8"))
+               ["metadata"]["exodus"]["rebuild"]["inputs"]}
+    assert readers and len(readers) < len(build.toc_notebooks(root))
+    path = root / "data" / "political_prisoners.csv"
+    _edit(path, "valid at the end of 2020'", "valid at the end of 2020' (a note)")
+    before = _source_digest(root)
+    explained = run_build(root, "--explain")
+    assert explained.returncode == 0, explained.stderr
+    assert _source_digest(root) == before
+    assert _listed(explained.stdout, "execute") == readers
+    assert "data/political_prisoners.csv changed" in explained.stdout
+    assert len(_listed(explained.stdout, "skip   ")) == \
+        len(build.toc_notebooks(root)) - len(readers)
+    result = run_build(root, "--html-only")
+    assert result.returncode == 0, result.stderr
+    assert _listed(result.stdout, "executing") == readers
+    after = run_build(root, "--explain")
+    assert _listed(after.stdout, "execute") == set()
 
 
 def test_unchanged_book_rebuilds_without_executing(built, tmp_path):
@@ -105,16 +156,6 @@ def test_unchanged_book_rebuilds_without_executing(built, tmp_path):
     assert second.returncode == 0, second.stderr
     assert "up to date" in second.stdout
     assert "executing" not in second.stdout
-
-
-def test_changed_data_reexecutes_the_dependent_notebook(built, tmp_path):
-    root = copy_project(tmp_path, with_build=True)
-    path = root / "data" / "sources.csv"
-    path.write_text(path.read_text(encoding="utf-8").replace(
-        "2026-11-27", "2026-11-26", 1), encoding="utf-8")
-    result = run_build(root, "--html-only")
-    assert result.returncode == 0, result.stderr
-    assert f"executing {NOTEBOOK}" in result.stdout
 
 
 def test_notebook_that_raises_fails_the_build_by_name_and_publishes_nothing(built, tmp_path):

@@ -3,8 +3,9 @@
 Why a build script around jupyter-book:
 
 - jupyter-book's execution cache is keyed on notebook code only, so a changed CSV or helper
-  module would not re-execute anything. Here each notebook's cache key covers its code, the
-  data files it actually read (the data loader logs them), the helper package and the pins.
+  module would not re-execute anything. Here a notebook executes again when its code, a file
+  it read, a module it imported or the lock changed; the key is kept in the notebook's own
+  metadata, so it travels with the repository (`exodus.rebuild`; `--explain` says why).
 - A failed or killed build must never leave a half-written report where the last good one
   was, nor change the source tree. Notebooks are executed in a scratch copy of the project
   (`_build/stage/`) and the books are built from it, from scratch, in `_build/work/`; only
@@ -18,7 +19,7 @@ Why a build script around jupyter-book:
 - The strict build is the gate: warnings are errors (`-W -n --keep-going`), a notebook that
   raises stops the build with its name, and invalid data stops it before anything runs.
 
-Usage: python -m exodus.build [--html-only] [--force]
+Usage: python -m exodus.build [--html-only] [--force] [--explain]
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from pathlib import Path
 
 import yaml
 
-from exodus import bib, catalogue, compress, data, paths
+from exodus import compress, data, paths, rebuild
 
 PDF_NAME = "belarus-tech-exodus.pdf"
 JB_STRICT = ["-W", "-n", "--keep-going"]
@@ -121,28 +122,11 @@ def toc_notebooks(root: Path) -> list[Path]:
 # ---------------------------------------------------------------- notebook execution
 
 
-def _code_digest(nb_path: Path) -> str:
-    nb = json.loads(nb_path.read_text(encoding="utf-8"))
-    code = [c.get("source", "") for c in nb.get("cells", []) if c.get("cell_type") == "code"]
-    code = ["".join(s) if isinstance(s, list) else s for s in code]
-    kernel = nb.get("metadata", {}).get("kernelspec", {}).get("name", "")
-    return hashlib.sha256(json.dumps([kernel, code]).encode()).hexdigest()
+def execute_notebook(root: Path, nb_path: Path) -> None:
+    """Run one notebook top to bottom in a fresh kernel; store its outputs in place, and in
+    its metadata the rebuild key of this run (see `exodus.rebuild`).
 
-
-def _cache_key(root: Path, nb_path: Path, deps: list[str]) -> str:
-    digest = hashlib.sha256()
-    digest.update(_code_digest(nb_path).encode())
-    digest.update(tree_hash(root, ["src/exodus/**/*.py", "requirements.txt"]).encode())
-    for rel in sorted(deps):
-        dep = root / rel
-        digest.update(rel.encode() + (sha256_file(dep).encode() if dep.is_file() else b"gone"))
-    return digest.hexdigest()
-
-
-def execute_notebook(root: Path, nb_path: Path) -> list[str]:
-    """Run one notebook top to bottom in a fresh kernel; store its outputs in place.
-
-    Returns the data files it read. Raises BuildError naming the notebook and the cell.
+    Raises BuildError naming the notebook and the cell.
     """
     import nbformat
     from nbclient import NotebookClient
@@ -150,8 +134,7 @@ def execute_notebook(root: Path, nb_path: Path) -> list[str]:
 
     rel = nb_path.relative_to(root)
     nb = nbformat.read(nb_path, as_version=4)
-    with tempfile.NamedTemporaryFile("w+", suffix=".deps", delete=False) as deps_file:
-        deps_log = Path(deps_file.name)
+    nb.cells.append(nbformat.v4.new_code_cell(rebuild.REPORT, id="exodus-rebuild-report"))
     try:
         from jupyter_client import KernelManager
 
@@ -161,9 +144,10 @@ def execute_notebook(root: Path, nb_path: Path) -> list[str]:
                                 ip=str(Path(sockets) / "kernel"))
         client = NotebookClient(nb, km=manager, timeout=600, kernel_name="python3",
                                 record_timing=False,
+                                extra_arguments=[f"--IPKernelApp.exec_lines={rebuild.RECORD_READS}"],
                                 resources={"metadata": {"path": str(nb_path.parent)}})
         try:
-            with _env(EXODUS_DEPS_LOG=str(deps_log), PYTHONHASHSEED="0"):
+            with _env(PYTHONHASHSEED="0"):
                 client.execute()
         finally:
             if manager.has_kernel:
@@ -174,9 +158,7 @@ def execute_notebook(root: Path, nb_path: Path) -> list[str]:
                          f"{_plain_error(nb) or _short_error(err)}") from None
     except Exception as err:  # kernel died, timeout, bad notebook
         raise BuildError(f"notebook {rel} could not be executed: {err}") from None
-    finally:
-        read = deps_log.read_text(encoding="utf-8").split() if deps_log.exists() else []
-        deps_log.unlink(missing_ok=True)
+    report = nb.cells.pop()
     # IPython catches an exception raised while *displaying* a value (a chart whose data
     # fails its check, say) and records it as an error output without stopping the cell.
     for index, _, message in _error_outputs(nb):
@@ -184,13 +166,12 @@ def execute_notebook(root: Path, nb_path: Path) -> list[str]:
                          f"an output; nothing was published.\n{message}")
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
+    ran = json.loads("".join(o.get("text", "") for o in report.outputs))
+    rebuild.stamp(nb, root, ran["read"], ran["imported"], nb_path)
     tmp = nb_path.with_suffix(".ipynb.tmp")
     with open(tmp, "w", encoding="utf-8") as fh:
         nbformat.write(nb, fh)
     os.replace(tmp, nb_path)
-    deps = sorted({str(Path(p).resolve().relative_to(root)) for p in read
-                   if Path(p).resolve().is_relative_to(root)})
-    return deps
 
 
 # Errors that say everything in their message (file, row, column; chart and rows): the
@@ -393,12 +374,6 @@ def publish(build: Path, work: Path, html: bool, pdf: bool) -> None:
         log(f"published {out / PDF_NAME}")
 
 
-def _is_fresh(root: Path, nb_path: Path, state: dict) -> bool:
-    entry = state.get("notebooks", {}).get(str(nb_path.relative_to(root)), {})
-    return (entry.get("key") == _cache_key(root, nb_path, entry.get("deps", []))
-            and entry.get("nb_sha") == sha256_file(nb_path))
-
-
 def _write_back(stage: Path, root: Path, rel: str) -> None:
     """Put an executed notebook from the scratch copy into the source tree, atomically."""
     new, old = stage / rel, root / rel
@@ -411,16 +386,6 @@ def _copy_atomic(src: Path, dst: Path) -> None:
     tmp = dst.with_name(dst.name + ".tmp")
     shutil.copyfile(src, tmp)
     os.replace(tmp, dst)
-
-
-def _sync_generated(stage: Path, root: Path) -> None:
-    """Keep the generated pages in the source tree too (ignored by git), for previews."""
-    src, dst = stage / catalogue.GENERATED, root / catalogue.GENERATED
-    dst.mkdir(parents=True, exist_ok=True)
-    for path in sorted(src.iterdir()):
-        target = dst / path.name
-        if not target.is_file() or target.read_bytes() != path.read_bytes():
-            shutil.copyfile(path, target)
 
 
 def build(html_only: bool = False, force: bool = False) -> int:
@@ -445,7 +410,9 @@ def build(html_only: bool = False, force: bool = False) -> int:
             raise BuildError("the data package is invalid; the book was not built and nothing "
                              "was published.\n" + str(data.DataError(found)))
 
-        stale = [nb for nb in toc_notebooks(root) if force or not _is_fresh(root, nb, state)]
+        why = {nb: ["--force"] if force else rebuild.reasons(root, nb)
+               for nb in toc_notebooks(root)}
+        stale = [nb for nb, reasons in why.items() if reasons]
         want = "html" if html_only else "html+pdf"
         outputs_exist = (build_dir / "html" / "index.html").is_file() and (
             html_only or (build_dir / "pdf" / PDF_NAME).is_file())
@@ -458,36 +425,56 @@ def build(html_only: bool = False, force: bool = False) -> int:
         for scratch in (stage, work):
             shutil.rmtree(scratch, ignore_errors=True)
         copy_project(root, stage)
-        executed: dict[str, list[str]] = {}
+        executed: list[str] = []
         with _env(EXODUS_ROOT=str(stage)):
-            bib.write(stage)
-            catalogue.write(stage)
             for nb_path in stale:
                 rel = str(nb_path.relative_to(root))
-                log(f"executing {rel}")
+                log(f"executing {rel}: {'; '.join(why[nb_path])}")
                 started = time.perf_counter()
-                executed[rel] = execute_notebook(stage, stage / rel)
-                log(f"executed {rel} in {time.perf_counter() - started:.1f} s (read: "
-                    f"{', '.join(executed[rel]) or 'no data files'})")
+                execute_notebook(stage, stage / rel)
+                executed.append(rel)
+                log(f"executed {rel} in {time.perf_counter() - started:.1f} s")
             jupyter_book(stage, work, "html", lock)
             if not html_only:
                 jupyter_book(stage, work, "pdflatex", lock)
 
         publish(build_dir, work, html=True, pdf=not html_only)
-        for rel, deps in executed.items():
+        for rel in executed:
             _write_back(stage, root, rel)
-            state.setdefault("notebooks", {})[rel] = {
-                "key": _cache_key(root, root / rel, deps), "deps": deps,
-                "nb_sha": sha256_file(root / rel)}
-        _sync_generated(stage, root)
         published = state.setdefault("published", {})
         published.clear()
         published["html"] = tree_hash(root, SOURCE_GLOBS)
         if not html_only:
             published["html+pdf"] = published["html"]
-        state.pop("assets", None)
+        for stale_key in ("assets", "notebooks"):  # kept by older builds
+            state.pop(stale_key, None)
         _write_atomic(state_path, json.dumps(state, indent=1, sort_keys=True))
         shutil.rmtree(stage, ignore_errors=True)
+    return 0
+
+
+def explain(force: bool = False) -> int:
+    """Print, for each notebook, whether a build would execute it and why; change nothing."""
+    root = paths.root()
+    stale = False
+    for nb_path in toc_notebooks(root):
+        rel = nb_path.relative_to(root).as_posix()
+        reasons = ["--force"] if force else rebuild.reasons(root, nb_path)
+        stale = stale or bool(reasons)
+        if reasons:
+            print(f"execute {rel}: " + "; ".join(reasons))
+        else:
+            print(f"skip    {rel}: {rebuild.summary(nb_path)}")
+    state_path = root / "_build" / "state.json"
+    state = json.loads(state_path.read_text()) if state_path.is_file() else {}
+    published = state.get("published", {}).get("html+pdf")
+    if stale:
+        books = "rebuilt, with the notebooks that execute"
+    elif published == tree_hash(root, SOURCE_GLOBS):
+        books = "up to date: a build does nothing"
+    else:
+        books = "rebuilt from the stored outputs: files changed since the last published build"
+    print(f"books   {books}")
     return 0
 
 
@@ -505,7 +492,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--html-only", action="store_true", help="skip the PDF")
     parser.add_argument("--force", action="store_true", help="execute and build everything")
+    parser.add_argument("--explain", action="store_true",
+                        help="print which notebooks a build would execute, and why; build nothing")
     args = parser.parse_args(argv)
+    if args.explain:
+        return explain(force=args.force)
     started = time.perf_counter()
     # SIGTERM (a CI timeout, `kill`) unwinds like Ctrl-C, so children are stopped too.
     signal.signal(signal.SIGTERM, _terminate)

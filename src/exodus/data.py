@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 import warnings
 from dataclasses import dataclass
@@ -578,14 +577,6 @@ _DTYPES = {"string": "string", "number": "Float64", "integer": "Int64", "boolean
            "date": "string", "year": "Int64"}
 
 
-def _record_dependency(path: Path) -> None:
-    """Tell the build which data files a notebook read (for its execution cache)."""
-    log = os.environ.get("EXODUS_DEPS_LOG")
-    if log:
-        with open(log, "a", encoding="utf-8") as fh:
-            fh.write(str(path.resolve()) + "\n")
-
-
 def load(name: str, data_dir: Path | None = None) -> pd.DataFrame:
     """A validated dataset as a DataFrame, with columns typed as the descriptor declares.
 
@@ -598,8 +589,6 @@ def load(name: str, data_dir: Path | None = None) -> pd.DataFrame:
         raise DataError(found)
     resource = _resources(_descriptor(data_dir))[name]
     path = data_dir / resource["path"]
-    _record_dependency(path)
-    _record_dependency(data_dir / DESCRIPTOR)
     fields = resource["schema"]["fields"]
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8",
                         index_col=False)

@@ -10,6 +10,7 @@
 - Publishes the data package beside the site, so every CSV is downloadable, and each
   chapter's notebook, linked from the chapter.
 - Adds page descriptions and Open Graph tags, and a sitemap when the site's address is set.
+- Writes the pages generated from the data before the build reads its sources.
 
 Why here and not in `_static/`: jupyter-book adds every file in the book's `_static/` to
 every page; the 510 KB runtime must load only where a chart is drawn.
@@ -55,6 +56,17 @@ logger = logging.getLogger(__name__)
 
 
 VENDORED_VEGA_VERSION = "6.2.0"  # src/exodus/static/exodus/vega.min.js, from npm vega@6.2.0
+
+
+def _write_generated_pages(app: Sphinx, config: Any) -> None:
+    """The pages made from the data (data catalogue, sources, how to cite) and the
+    bibliography, written before Sphinx looks for documents: a bare `jupyter-book build .`
+    then previews the whole book from the notebooks' stored outputs."""
+    from exodus import bib, catalogue
+
+    root = Path(app.srcdir)
+    bib.write(root)
+    catalogue.write(root)
 
 
 def _add_static(app: Sphinx, config: Any) -> None:
@@ -425,6 +437,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_node(data_file, html=(_visit_datafile_html, None),
                  latex=(_visit_datafile_latex, None), text=(_visit_datafile_text, None))
     app.add_post_transform(SvgToPdf)
+    app.connect("config-inited", _write_generated_pages, priority=100)
     app.connect("config-inited", _add_static)
     app.connect("builder-inited", _forget_stale_static)
     app.connect("builder-inited", _pdf_without_code, priority=400)
