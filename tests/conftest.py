@@ -71,3 +71,4 @@ def draw_charts(page) -> None:
     page.evaluate("(c => c && (c.scrollIntoView(), c.dispatchEvent(new Event('pointerover'))))"
                   "(document.querySelector('.exodus-chart'))")
     page.wait_for_function(DRAWN, timeout=10000)
+

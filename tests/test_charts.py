@@ -117,6 +117,25 @@ def test_data_table_headers_are_for_readers_and_the_csv_keeps_the_column_names()
     assert csv_text.splitlines()[0] == "source_id,share_of_gdp"
 
 
+def test_data_tables_show_values_as_readers_read_them_and_the_csv_as_they_are():
+    from urllib.parse import unquote
+
+    frame = pd.DataFrame({"id": ["rel_1", "rel_2"], "year": [2019, 2021],
+                          "period": ["2022-03", "2021/2024"], "value": [19898.0, 86.95],
+                          "low": [-980.0, None], "derived": [False, True],
+                          "date": pd.to_datetime(["2022-03-31", "2024-12-31"])})
+    chart = alt.Chart(frame).mark_bar().encode(x="date:T", y="value:Q").properties(
+        description="Bar chart of two values.")
+    block = charts.data_block(chart.to_dict(), "chart-x")
+    cells = [re.findall(r"<td>([^<]*)</td>", row)
+             for row in re.findall(r"<tr>(.*?)</tr>", block)[1:]]
+    assert cells == [
+        ["rel_1", "2019", "March 2022", "19,898", "-980", "no", "31 March 2022"],
+        ["rel_2", "2021", "2021 to 2024", "86.95", "", "yes", "31 December 2024"]]
+    csv_text = unquote(re.search(r'href="data:text/csv;charset=utf-8,([^"]*)"', block).group(1))
+    assert csv_text.splitlines()[1] == "rel_1,2019,2022-03,19898.0,-980.0,False,2022-03-31T00:00:00"
+
+
 def test_data_block_escapes_markup():
     frame = pd.DataFrame({"label": ["<script>alert(1)</script>"], "value": [1]})
     chart = alt.Chart(frame).mark_bar().encode(x="label:N", y="value:Q").properties(
@@ -224,3 +243,24 @@ def test_key_events_are_drawn_as_lines_with_their_short_labels_and_others_as_lin
     assert [row["label_y"] for row in drawn] == [2, 15]  # stepped, so they cannot overprint
     keyed = charts.key_events(events, start=pd.Timestamp("2021-01-01"))
     assert keyed["marker"].tolist() == ["Invasion of Ukraine"]
+
+
+@pytest.mark.parametrize("width", [300, 560])
+def test_an_event_label_near_the_right_edge_is_drawn_left_of_its_line(width):
+    """Drawn by Vega at a phone's and a desktop's width: every label lies inside the chart,
+    the late one ending at its line, the early one starting at its line."""
+    events = pd.DataFrame({"date": pd.to_datetime(["2020-08-09", "2022-02-24"]),
+                           "event": ["Election", "Invasion"],
+                           "marker": ["2020 election", "Invasion of Ukraine"]})
+    line = alt.Chart(pd.DataFrame({"date": pd.to_datetime(["2019-01-01", "2022-06-30"]),
+                                   "v": [1, 2]})).mark_line().encode(x="date:T", y="v:Q")
+    chart = alt.layer(charts.events_layer(events), line).properties(width=width, height=120)
+    svg = vlc.vegalite_to_svg(chart.to_dict())
+    drawn = {m.group(3): (m.group(1), float(m.group(2))) for m in re.finditer(
+        r'<text[^>]*text-anchor="(\w+)" transform="translate\(([\d.]+),[\d.]+\)"[^>]*>'
+        r"(2020 election|Invasion of Ukraine)</text>", svg)}
+    assert drawn["2020 election"][0] == "start"
+    anchor, x = drawn["Invasion of Ukraine"]
+    assert anchor == "end"
+    # Its right end is left of the line (dx = -4), and it starts inside the plot.
+    assert x < width and x - 6.5 * len("Invasion of Ukraine") > 0

@@ -8,15 +8,17 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 from test_build import NOTEBOOK, copy_project
 
 
 def run_nbval(root) -> subprocess.CompletedProcess:
-    env = {**os.environ, "EXODUS_ROOT": str(root)}
+    """nbval with the suite's own plugin (tests/nbval_strict.py), on one small notebook."""
+    env = {**os.environ, "EXODUS_ROOT": str(root), "PYTHONPATH": str(Path(__file__).parent)}
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval",
-         "-o", "addopts=", "-o", "testpaths=", str(root / NOTEBOOK)],
+         "-p", "nbval_strict", "-o", "addopts=", "-o", "testpaths=", str(root / NOTEBOOK)],
         cwd=root, env=env, capture_output=True, text=True, timeout=600)
 
 
@@ -61,3 +63,19 @@ def test_one_edited_stored_output_fails(tmp_path):
     nb_path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     result = run_nbval(root)
     assert result.returncode != 0
+
+
+def test_an_edited_output_metadata_or_count_fails(tmp_path):
+    """What nbval itself does not compare, the suite's plugin does: an output's metadata
+    and its execution count (the determinism check runs on nbval's run)."""
+    root = copy_project(tmp_path)
+    nb_path = root / NOTEBOOK
+    nb = json.loads(nb_path.read_text(encoding="utf-8"))
+    cell = next(c for c in nb["cells"] if c["cell_type"] == "code" and any(
+        o["output_type"] == "display_data" for o in c.get("outputs", [])))
+    output = next(o for o in cell["outputs"] if o["output_type"] == "display_data")
+    output["metadata"]["edited"] = True
+    nb_path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    result = run_nbval(root)
+    assert result.returncode != 0
+    assert "differ from the stored ones beyond their contents" in result.stdout

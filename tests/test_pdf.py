@@ -3,11 +3,13 @@ metadata, and a bibliography."""
 
 from __future__ import annotations
 
+import calendar
 import json
 import re
 import subprocess
 
 import pytest
+import yaml
 from conftest import PDF, ROOT, require_build
 
 
@@ -111,7 +113,8 @@ def test_metadata_and_title_page(pdf_text):
 
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))["sphinx"]["config"]
     assert f"Release {config['version']}" in pdf_text[:400]
-    assert str(config["today"]) in pdf_text[:400]
+    # The edition date is on the title page in words (test below), never as ISO.
+    assert str(config["today"]) not in pdf_text[:400]
 
 
 def test_bibliography_lists_cited_sources(pdf_text):
@@ -141,3 +144,19 @@ def test_figure_captions_link_to_their_data(pdf_text):
         encoding="utf-8")
     assert "\\hyperref[exodus-data-hi_tech_park]" in tex
     assert "\\label{exodus-data-hi_tech_park}" in tex
+
+
+def test_the_pdf_never_asks_its_reader_to_point_or_press(pdf_text):
+    """Tooltips are for the web edition; the PDF shows what a chart means on the page."""
+    lowered = pdf_text.lower()
+    for phrase in ["hover", "tooltip", "arrow keys", "tab key", "point at a chart"]:
+        assert phrase not in lowered, phrase
+
+
+def test_the_title_page_gives_the_edition_date_in_words():
+    first = subprocess.run(["pdftotext", "-f", "1", "-l", "1", "-enc", "UTF-8", str(PDF), "-"],
+                           capture_output=True, text=True, check=True).stdout
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    year, month, day = config["sphinx"]["config"]["today"].split("-")
+    assert f"{int(day)} {calendar.month_name[int(month)]} {year}" in " ".join(first.split())
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", first), first

@@ -77,18 +77,21 @@ def log(message: str) -> None:
     print(f"[build] {message}", flush=True)
 
 
+IGNORED = {"__pycache__", ".ipynb_checkpoints", "_generated"}
+
+
 def sha256_file(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def tree_hash(root: Path, globs: list[str]) -> str:
-    """A hash of the named files' paths and contents (ignoring caches and checkpoints)."""
+    """A hash of the named files' paths and contents, ignoring caches, checkpoints and the
+    pages a build generates from the data (`book/_generated/`, which a preview writes)."""
     digest = hashlib.sha256()
     files = set()
     for pattern in globs:
         for path in root.glob(pattern):
-            if path.is_file() and "__pycache__" not in path.parts and \
-                    ".ipynb_checkpoints" not in path.parts:
+            if path.is_file() and not IGNORED.intersection(path.relative_to(root).parts):
                 files.add(path)
     for path in sorted(files):
         digest.update(str(path.relative_to(root)).encode() + b"\0")

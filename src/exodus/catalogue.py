@@ -215,8 +215,8 @@ def cite_page(root: Path) -> str:
         "**Cite the original producers too.**",
         "Every figure in this report was published first by someone else: a statistics "
         "office, an agency, a newspaper, a survey team. When you use a figure, cite its "
-        "source as well; each chart's tooltip and each number's note name it, and the "
-        "[sources page](sources.md) lists them all.",
+        "source as well; each chart's caption and the citation beside each number name it, "
+        "and the [sources page](sources.md) lists them all.",
         "",
         "The same metadata are in `CITATION.cff` at the root of the repository.",
         "",

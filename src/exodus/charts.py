@@ -35,6 +35,8 @@ import altair as alt
 import pandas as pd
 import vl_convert as vlc
 
+from exodus import text
+
 THEME_NAME = "exodus"
 RENDERER_NAME = "exodus"
 
@@ -147,6 +149,34 @@ def _header(column: str) -> str:
     return HEADERS.get(column) or column.replace("_", " ").strip().capitalize()
 
 
+_TIMESTAMP = re.compile(r"(\d{4}-\d{2}-\d{2})T00:00:00(?:\.0+)?(?:Z|[+-]00:?00)?")
+_ISO_PERIOD = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?(?:/\d{4}(?:-\d{2}(?:-\d{2})?)?)?")
+
+
+def _for_reading(column: str, value: Any) -> str:
+    """A data-table cell as readers read it: dates and periods in words, whole numbers with
+    thousands separators and no ".0", other numbers with the decimals their source gave,
+    yes or no. The CSV beside the table keeps the values as they are."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        if float(value).is_integer():
+            return str(int(value)) if "year" in column.lower() else f"{int(value):,}"
+        return f"{value:,}"
+    value = str(value)
+    if value in ("True", "False"):
+        return "yes" if value == "True" else "no"
+    stamp = _TIMESTAMP.fullmatch(value)
+    if stamp:
+        return text.when(stamp.group(1))
+    if column != "id" and not column.endswith("_id") and _ISO_PERIOD.fullmatch(value) \
+            and not value.isdigit():
+        return text.when(value)
+    return value
+
+
 def data_block(spec: dict[str, Any], cid: str) -> str:
     """A closed <details> with the chart's data as a table and as a downloadable CSV.
 
@@ -159,8 +189,8 @@ def data_block(spec: dict[str, Any], cid: str) -> str:
     label = " ".join(str(spec.get("description", cid)).split()[:8])
     head = "".join(f"<th scope=\"col\">{html.escape(_header(str(c)))}</th>" for c in rows[0])
     body = "".join(
-        "<tr>" + "".join(f"<td>{'' if v is None else html.escape(str(v))}</td>"
-                         for v in row.values()) + "</tr>"
+        "<tr>" + "".join(f"<td>{html.escape(_for_reading(c, v))}</td>"
+                         for c, v in row.items()) + "</tr>"
         for row in rows
     )
     href = "data:text/csv;charset=utf-8," + quote(_csv_text(rows))
@@ -426,9 +456,14 @@ def events_layer(events, y_title: str | None = None):
     # Labels step down one line per event, so that close events do not overprint.
     labelled = labelled.sort_values("date").assign(
         label_y=[2 + 13 * (i % 3) for i in range(len(labelled))])
+    # A label sits right of its line if it fits before the chart's right edge, else left of
+    # it (a label near the end of the time axis is not cut off on a narrow phone).
+    fits = "scale('x', datum.date) + 4 + 6.5 * length(datum.marker) <= width"
     labels = (
         alt.Chart(labelled)
-        .mark_text(align="left", baseline="top", dx=4, fontSize=11, color="#555555")
+        .mark_text(align=alt.ExprRef(f"{fits} ? 'left' : 'right'"),
+                   dx=alt.ExprRef(f"{fits} ? 4 : -4"),
+                   baseline="top", fontSize=11, color="#555555")
         .encode(x=alt.X("date:T"), y=alt.Y("label_y:Q", scale=None), text="marker:N")
     )
     return alt.layer(rules, labels)

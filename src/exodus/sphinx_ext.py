@@ -69,6 +69,14 @@ def _write_generated_pages(app: Sphinx, config: Any) -> None:
     catalogue.write(root)
 
 
+def _date_in_words(app: Sphinx, config: Any) -> None:
+    """The PDF's title page gives the edition date as readers write it ('2 December 2026'),
+    not as `today` holds it in _config.yml."""
+    from exodus import text
+
+    config.today = text.when(config.today)
+
+
 def _add_static(app: Sphinx, config: Any) -> None:
     static_root = Path(__file__).with_name("static")
     config.html_static_path = [*config.html_static_path, str(static_root)]
@@ -439,6 +447,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_post_transform(SvgToPdf)
     app.connect("config-inited", _write_generated_pages, priority=100)
     app.connect("config-inited", _add_static)
+    app.connect("config-inited", _date_in_words)
     app.connect("builder-inited", _forget_stale_static)
     app.connect("builder-inited", _pdf_without_code, priority=400)
     app.connect("builder-inited", _hidden_code_toggle)
