@@ -1,8 +1,13 @@
-"""A pytest plugin for the notebooks (loaded with `-p nbval_strict`, see pyproject.toml):
-a conftest in tests/ does not reach the items of notebooks/.
+"""A pytest plugin for the suite (loaded with `-p nbval_strict`, see pyproject.toml; a
+conftest in tests/ would not reach the items of notebooks/).
 
-- The suite runs on every core (pytest-xdist, `--dist loadgroup`): the cells of one
-  notebook run in one kernel, in order, so nbval's items of a notebook stay together.
+- The suite runs on every core (pytest-xdist). Work is handed out test by test, except
+  that the cells of one notebook run in one kernel, in order, on one worker, and so do the
+  tests that share one expensive module fixture (the planted build). xdist's own
+  `loadgroup` marks do not reach its scheduler under pytest 9 (it rewrites `_nodeid`, which
+  pytest 9 no longer reads), so the grouping is this plugin's scheduler.
+- The slowest tests (whole builds) are started first, so that no core waits for them at
+  the end.
 - Determinism is checked on nbval's own run, so that the suite executes each notebook once:
   nbval compares the contents of the outputs; here every stored output of a cell must come
   back whole, its metadata, stream name and execution count included.
@@ -14,12 +19,33 @@ import json
 
 import pytest
 
+# Modules whose tests share a module-scoped fixture that builds the book: on one worker.
+ONE_WORKER = {"tests/test_untrusted_data.py"}
+# Modules whose tests build the book, started first.
+BUILDS_FIRST = ("tests/test_untrusted_data.py", "tests/test_build.py")
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+
+def _scope(nodeid: str) -> str:
+    path = nodeid.split("::", 1)[0]
+    return path if path.endswith(".ipynb") or path in ONE_WORKER else nodeid
+
+
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Scheduler(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _scope(nodeid)
+
+    return Scheduler(config, log)
+
+
 def pytest_collection_modifyitems(config, items):
-    for item in items:
-        if item.path.suffix == ".ipynb":
-            item.add_marker(pytest.mark.xdist_group(item.path.stem))
+    def first(item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        return BUILDS_FIRST.index(path) if path in BUILDS_FIRST else len(BUILDS_FIRST)
+
+    items.sort(key=first)  # stable: the order within each module is kept
 
 
 def _as_json(outputs) -> list:

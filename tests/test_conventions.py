@@ -123,3 +123,15 @@ def test_the_chapter_template_runs_and_keeps_the_house_rules():
     markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     assert "```{glue:figure} fig_example" in markdown and "Source: " in markdown
     assert not re.search(r"\d", re.sub(r"\{[^}]*\}`[^`]*`|`[^`]*`|fig[-_]\w+", "", markdown))
+
+
+def test_the_suite_keeps_each_notebooks_cells_and_the_planted_build_on_one_worker():
+    from nbval_strict import _scope
+
+    assert _scope("notebooks/summary.ipynb::Cell 0") == _scope("notebooks/summary.ipynb::Cell 6")
+    assert _scope("notebooks/summary.ipynb::Cell 0") != _scope("notebooks/synthesis.ipynb::Cell 0")
+    planted = ["tests/test_untrusted_data.py::test_no_planted_file_or_text_enters_the_build",
+               "tests/test_untrusted_data.py::test_planted_payloads_are_shown_as_text_and_never_run"]
+    assert _scope(planted[0]) == _scope(planted[1])
+    # Everything else is handed out test by test.
+    assert _scope("tests/test_build.py::test_a") != _scope("tests/test_build.py::test_b")

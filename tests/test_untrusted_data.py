@@ -27,9 +27,6 @@ from test_data import messages, rows, set_cell
 
 from exodus import data, provenance, safe
 
-# The planted build is made once, for the tests that read it: they run on one worker.
-pytestmark = pytest.mark.xdist_group("planted")
-
 CANARY = "canary-7f3b1e-must-never-be-published"
 
 # Every kind of payload the issue names, each setting a marker if it ever runs.
