@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import vl_convert as vlc
 
-from exodus import charts, sphinx_ext
+from exodus import charts, ext_assets, sphinx_ext
 
 STATIC = Path(sphinx_ext.__file__).with_name("static") / "exodus"
 
@@ -87,7 +87,7 @@ def test_svg_is_byte_identical_between_runs():
 
 def test_vendored_vega_matches_the_vega_that_draws_the_pdf():
     head = (STATIC / "vega.min.js").read_text(encoding="utf-8")[:5000]
-    assert sphinx_ext.VENDORED_VEGA_VERSION == vlc.get_vega_version()
+    assert ext_assets.VENDORED_VEGA_VERSION == vlc.get_vega_version()
     assert f'"{vlc.get_vega_version()}"' in head or vlc.get_vega_version() in \
         (STATIC / "vega.min.js").read_text(encoding="utf-8")
     assert "BSD" in (STATIC / "LICENSE-vega.txt").read_text(encoding="utf-8") or \

@@ -135,3 +135,19 @@ def test_the_suite_keeps_each_notebooks_cells_and_the_planted_build_on_one_worke
     assert _scope(planted[0]) == _scope(planted[1])
     # Everything else is handed out test by test.
     assert _scope("tests/test_build.py::test_a") != _scope("tests/test_build.py::test_b")
+
+
+def test_the_page_template_is_the_themes_own_but_for_its_landmark_names():
+    """book/_templates/page.html replaces furo's, to name its two <aside> landmarks; a furo
+    update that changes the template shows here, not as a silently stale page."""
+    import furo
+
+    theirs = (Path(furo.__file__).parent / "theme" / "furo" / "page.html").read_text("utf-8")
+    ours = (ROOT / "book" / "_templates" / "page.html").read_text("utf-8")
+    body = ours.split("-#}\n", 1)[1]  # after the note on why the file exists
+    named = (theirs.replace('<aside class="sidebar-drawer">',
+                            '<aside class="sidebar-drawer" aria-label="Chapters">')
+             .replace('<aside class="toc-drawer{', '<aside aria-label="On this page" '
+                      'class="toc-drawer{'))
+    assert named != theirs
+    assert body == named
