@@ -2,7 +2,7 @@
 dates in words, in the HTML at 1280 px and 390 px, and in the PDF.
 
 These assert the properties of the reader's edition that are done; see issue #8 for the
-rest (charts for phones, prose in Markdown, the summary box)."""
+rest (charts for phones, prose in Markdown)."""
 
 from __future__ import annotations
 
@@ -156,3 +156,47 @@ def test_prose_and_captions_show_no_iso_date_and_no_code(browser, server, chapte
     assert not ISO_DATE.findall(shown), (chapter, ISO_DATE.findall(shown)[:5])
     codes = [c for c in SNAKE.findall(re.sub(r"\b\w+\.(?:csv|json)\b", "", shown))]
     assert not codes, (chapter, codes[:5])
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_summary_opens_with_headline_figures_then_one_chart_then_the_findings(
+        browser, server, width):
+    """Four to six figures, each a number that names its source (a row of the package, or
+    our formula) and, for a source's figure, cites it; then one chart; then the findings.
+    On a phone the box is one column within the screen's width."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.goto(f"{server}/notebooks/summary.html", wait_until="load")
+    items = page.evaluate("""() => Array.from(document.querySelectorAll(
+        '.exodus-headlines > p')).map(p => {
+          const num = p.querySelector('strong .exodus-num');
+          return {figure: p.querySelector('strong').innerText,
+                  value: num && num.querySelector('.exodus-num-value').innerText,
+                  note: num && num.querySelector('.exodus-num-note').textContent,
+                  cites: p.querySelectorAll('a[href*="references.html"]').length,
+                  left: p.getBoundingClientRect().left, right: p.getBoundingClientRect().right};
+        })""")
+    order = page.evaluate("""() => {
+        const box = document.querySelector('.exodus-headlines');
+        const charts = document.querySelectorAll('article .exodus-chart');
+        const finding = Array.from(document.querySelectorAll('article p > strong'))
+          .find(s => s.innerText.startsWith('About') && !box.contains(s));
+        const before = (a, b) => !!(a.compareDocumentPosition(b) &
+                                    Node.DOCUMENT_POSITION_FOLLOWING);
+        return {charts: charts.length, box_first: before(box, charts[0]),
+                chart_then_findings: before(charts[0], finding),
+                wide: document.documentElement.scrollWidth};
+    }""")
+    context.close()
+    assert 4 <= len(items) <= 6, items
+    for item in items:
+        assert item["value"] and item["value"] in item["figure"], item
+        if item["note"].startswith("Our calculation"):
+            continue
+        assert "row " in item["note"] and item["cites"] >= 1, item  # a sourced row, cited
+    assert any(i["note"].startswith("Our calculation") for i in items)  # the estimate
+    assert order == {"charts": 1, "box_first": True, "chart_then_findings": True,
+                     "wide": width}
+    if width == 390:
+        assert len({round(i["left"]) for i in items}) == 1  # one column
+        assert max(i["right"] for i in items) <= 390

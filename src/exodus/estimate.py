@@ -255,6 +255,34 @@ def chart(table: pd.DataFrame, found: Mapping[str, Assumption], labels: Mapping[
     ).add_params(*params).properties(height=34 * len(order))
 
 
+def wave_chart(by_wave: pd.DataFrame, wave_labels: Mapping[str, str],
+               total_label: str = "All waves"):
+    """The answer at a glance: per wave and in all, our best estimate (to the nearest
+    hundred, as the text states it) on the range that the routes' estimates span. Static:
+    the chapter's chart (`chart`) has the sliders. `by_wave` is `waves()`."""
+    import altair as alt
+
+    names = {**wave_labels, "total": total_label}
+    rows = by_wave.assign(row=by_wave["wave"].map(names),
+                          central=by_wave["central"].map(rounded),
+                          low=by_wave["low"].map(rounded), high=by_wave["high"].map(rounded))
+    y = alt.Y("row:N", title=None, sort=list(rows["row"]), axis=alt.Axis(labelLimit=200))
+    tooltip = [alt.Tooltip("row:N", title="Wave"),
+               alt.Tooltip("central:Q", title="Best estimate", format=",.0f"),
+               alt.Tooltip("low:Q", title="Low end", format=",.0f"),
+               alt.Tooltip("high:Q", title="High end", format=",.0f")]
+    base = alt.Chart(rows[["row", "central", "low", "high"]])
+    ranges = base.mark_rule(strokeWidth=6, opacity=0.35, color="#1f4e79").encode(
+        y=y, x=alt.X("low:Q", title="IT specialists who left Belarus (persons)",
+                     axis=alt.Axis(format=",.0f")), x2="high:Q", tooltip=tooltip)
+    best = base.mark_point(filled=True, shape="diamond", size=150, color="#b3282d").encode(
+        y=y, x="central:Q", tooltip=tooltip)
+    figures = base.mark_text(align="left", dx=9, dy=-11, fontSize=12, fontWeight="bold",
+                             color="#b3282d").encode(
+        y=y, x="central:Q", text=alt.Text("central:Q", format=",.0f"))
+    return alt.layer(ranges, best, figures).properties(height=40 * len(rows))
+
+
 TOTAL_FORMULA = "mean of the routes of each wave, added over the waves (exodus.estimate)"
 LOW_FORMULA = "sum of the waves low ends"
 HIGH_FORMULA = "sum of the waves high ends"

@@ -64,6 +64,16 @@ def glue_sentence(name: str, text: str) -> None:
     glue(name, Markdown(text), display=False)
 
 
+def glue_headlines(name: str, items: Iterable[tuple[str, str]]) -> None:
+    """Glue the headline box: (figure, what it counts) pairs, each a MyST string whose
+    numbers carry their provenance (`value`, `ours`) and whose words end with a citation.
+    Pasted with `{glue:md}` and `:format: myst`; styled by `.exodus-headlines`."""
+    lines = ["```{container} exodus-headlines"]
+    for figure, label in items:
+        lines += [f"**{figure}** {label}", ""]
+    glue_sentence(name, "\n".join(lines).rstrip() + "\n```")
+
+
 def qualified(qualifier: str) -> str:
     """The words that carry a source's qualifier into a sentence ('more than ', 'about '),
     from the `prefix` column of data/vocab_qualifiers.csv."""
