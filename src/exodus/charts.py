@@ -416,6 +416,42 @@ def enable() -> None:
         shell.display_formatter.formatters["text/html"].for_type(pd.DataFrame, _frame_html)
 
 
+WIDTH = 560  # a single chart's width in the PDF and at first paint (the page then fits it)
+
+
+def row_tooltip(value_title: str, *before: tuple[str, str], when: tuple[str, str] | None = (
+        "period:N", "Period"), fmt: str = ",", qualifier: bool = False,
+        definition: bool = True, by: str | None = "publisher:N",
+        quote: bool = False) -> list:
+    """The standard tooltip of a chart of sourced rows: the fields `before` (field, title),
+    the period, the value (`fmt`: "," keeps the decimals the source gave and separates
+    thousands), how the source qualified it, what is counted, who reported it and, with
+    `quote`, the source's own words."""
+    tips = [alt.Tooltip(field, title=title) for field, title in before]
+    if when:
+        tips.append(alt.Tooltip(when[0], title=when[1]))
+    tips.append(alt.Tooltip("value:Q", title=value_title, format=fmt))
+    if qualifier:
+        tips.append(alt.Tooltip("qualifier:N", title="As reported"))
+    if definition:
+        tips.append(alt.Tooltip("definition:N", title="What is counted"))
+    if by:
+        tips.append(alt.Tooltip(by, title="Reported by" if by == "publisher:N" else "Source id"))
+    if quote:
+        tips.append(alt.Tooltip("quote:N", title="Words of the source"))
+    return tips
+
+
+def over_time(frame, events, y_title: str, tooltip: list, x_title: str = "Date",
+              height: int = 300, description: str = ""):
+    """A sourced series on a time axis (`date`, `value`), its points joined, with the key
+    `events` (see `key_events`) drawn under it: the house's time chart."""
+    line = alt.Chart(frame).mark_line(point=True).encode(
+        x=alt.X("date:T", title=x_title), y=alt.Y("value:Q", title=y_title), tooltip=tooltip)
+    return alt.layer(events_layer(events), line).properties(
+        width=WIDTH, height=height, description=description)
+
+
 def _marked(events):
     """The events with a `marker`, their short label for charts."""
     return events[events["marker"].notna() & (events["marker"].astype(str) != "")]
