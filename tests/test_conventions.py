@@ -151,3 +151,16 @@ def test_the_page_template_is_the_themes_own_but_for_its_landmark_names():
                       'class="toc-drawer{'))
     assert named != theirs
     assert body == named
+
+
+def test_no_chapter_code_cell_is_over_thirty_lines():
+    """Chart mechanics live in exodus.charts, data in exodus.data: a chapter's cells stay
+    short enough to read (blank lines not counted)."""
+    long = []
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        for i, cell in enumerate(json.loads(path.read_text(encoding="utf-8"))["cells"]):
+            if cell["cell_type"] == "code":
+                lines = [x for x in "".join(cell["source"]).splitlines() if x.strip()]
+                if len(lines) > 30:
+                    long.append((path.name, i, len(lines)))
+    assert long == []

@@ -411,3 +411,14 @@ def test_an_unquoted_comma_is_reported_with_its_line_not_a_traceback(pkg):
     path.write_text("\n".join(lines), encoding="utf-8")
     found = only(pkg)
     assert "company_events.csv, line 4" in found and "more cells than the header" in found
+
+
+def test_only_returns_the_one_row_a_criterion_selects_and_refuses_two():
+    import pandas as pd
+
+    rows = pd.DataFrame({"id": ["a_1", "a_2"], "value": [1.0, 2.0]})
+    assert data.only(rows[rows["id"] == "a_2"], "the second")["value"] == 2.0
+    with pytest.raises(LookupError, match="expected one row for both, found 2: a_1, a_2"):
+        data.only(rows, "both")
+    with pytest.raises(LookupError, match="found 0: none"):
+        data.only(rows[rows["id"] == "b"], "none at all")

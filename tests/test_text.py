@@ -42,3 +42,9 @@ def test_provenance_note_names_source_quote_and_row():
     assert provenance.describe("ours: a / b") == "Our calculation: a / b"
     with pytest.raises(KeyError):
         provenance.describe("no_such_row")
+
+
+def test_until_gives_a_periods_end_in_words():
+    assert text.until("2020-10/2023-06") == "June 2023"
+    assert text.until("2022-07-10") == "10 July 2022"
+    assert text.until("2021/2024") == "2024"

@@ -606,6 +606,16 @@ def load(name: str, data_dir: Path | None = None) -> pd.DataFrame:
     return frame
 
 
+def only(rows: pd.DataFrame, what: str) -> pd.Series:
+    """The one row a named criterion selects (`what` says which, for the error): a chapter
+    picks a row by what it is, and a second row that matches is an error, not a silent
+    choice of whichever comes first."""
+    if len(rows) != 1:
+        ids = ", ".join(map(str, rows["id"])) if "id" in rows else f"{len(rows)} rows"
+        raise LookupError(f"expected one row for {what}, found {len(rows)}: {ids or 'none'}")
+    return rows.iloc[0]
+
+
 def period_start(text: str) -> pd.Timestamp:
     """The first day of an ISO 8601 period ('2021', '2021-03', '2021-03-15', 'A/B')."""
     first = text.split("/")[0]

@@ -113,6 +113,11 @@ def when(period: object) -> str:
     return f"{words[0]} to {words[1]}"
 
 
+def until(period: object) -> str:
+    """The end of a period in words: '2020-10/2023-06' -> 'June 2023' (for "by ...")."""
+    return when(str(period).split("/")[-1])
+
+
 def glue_chart(name: str, chart) -> None:
     """Glue a chart for a `{glue:figure}` directive (rendered by the house renderer)."""
     glue(name, chart, display=False)
