@@ -81,6 +81,7 @@ def test_rebuild_rule_follows_code_inputs_imports_and_outputs_not_prose(tmp_path
     with open(root / "src" / "exodus" / "sphinx_ext.py", "a", encoding="utf-8") as fh:
         fh.write("\n# a change to the Sphinx extension\n")
     _edit(root / "book" / "intro.md", "Belarus", "Belarus (edited)")
+    _edit(root / "_config.yml", "html_show_sphinx: false", "html_show_sphinx: false  # edited")
     nb = nbformat.read(nb_path, as_version=4)
     next(c for c in nb.cells if c.cell_type == "markdown").source += "\nOne more sentence."
     nbformat.write(nb, nb_path)

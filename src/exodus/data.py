@@ -274,20 +274,23 @@ PERIOD = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?(/\d{4}(-\d{2}(-\d{2})?)?)?")
 
 
 def edition_date(data_dir: Path) -> str:
-    """The edition's date (`today` in _config.yml): no date in the data may be later.
+    """The edition's date (`date-released` in CITATION.cff, which a test keeps equal to
+    `today` in _config.yml): no date in the data may be later.
 
-    Read from the project that holds `data_dir`, else from this package's own project."""
+    Read from CITATION.cff, not _config.yml, so that the notebooks, which validate their
+    data, depend on the edition and not on every setting of the book. Read from the
+    project that holds `data_dir`, else from this package's own project."""
     import yaml
 
     package_root = Path(__file__).resolve().parents[2]
-    for config in (data_dir.parent / "_config.yml", paths.root() / "_config.yml",
-                   package_root / "_config.yml"):
-        if config.is_file():
-            loaded = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
-            today = loaded.get("sphinx", {}).get("config", {}).get("today")
-            if today:
-                return str(today)
-    raise FileNotFoundError("no _config.yml gives the edition date (sphinx.config.today)")
+    for citation in (data_dir.parent / "CITATION.cff", paths.root() / "CITATION.cff",
+                     package_root / "CITATION.cff"):
+        if citation.is_file():
+            released = (yaml.safe_load(citation.read_text(encoding="utf-8")) or {}).get(
+                "date-released")
+            if released:
+                return str(released)
+    raise FileNotFoundError("no CITATION.cff gives the edition date (date-released)")
 
 
 def _cell_rules(rel: str, rows: list[dict[str, str]], types: dict[str, str],
