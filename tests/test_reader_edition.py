@@ -126,7 +126,7 @@ def _chart_text(page) -> list[dict]:
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_charts_speak_in_labels_and_single_charts_fit_a_phone(browser, server, chapter):
+def test_charts_speak_in_labels_and_fit_a_phone(browser, server, chapter):
     context = browser.new_context(viewport={"width": 390, "height": 900})
     page = context.new_page()
     page.goto(f"{server}/notebooks/{chapter}.html", wait_until="load")
@@ -139,6 +139,11 @@ def test_charts_speak_in_labels_and_single_charts_fit_a_phone(browser, server, c
             # drawn at the phone's width, its type at full size (12 px), not scaled down
             assert 300 <= chart["width"] <= 390, (chapter, chart)
             assert chart["min"] >= 11, (chapter, chart["id"], chart["min"])
+        else:
+            # faceted or concatenated: its panels narrowed to the phone's width, so that its
+            # type is not scaled below 9 px
+            assert chart["width"] <= 390, (chapter, chart)
+            assert chart["min"] >= 9, (chapter, chart["id"], chart["min"])
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)

@@ -28,6 +28,41 @@
     return loading;
   }
 
+  // A faceted or concatenated chart has fixed panel widths (Vega-Lite cannot fit them to
+  // a container). On a column narrower than its drawing, the panels are narrowed instead,
+  // so that the type keeps its size rather than the whole drawing being scaled down: the
+  // excess comes off the panel width before the first run, and, where panels stand side
+  // by side, once more by the measured share of each panel.
+  var MIN_PANEL = 120;
+  function narrower(spec, view) {
+    var still = view.querySelector(".exodus-chart-static svg");
+    var drawn = still ? still.width.baseVal.value : 0;
+    var room = view.clientWidth;
+    if (!drawn || !room || drawn <= room) { return null; }
+    var panel = (spec.signals || []).filter(function (s) {
+      return s.name === "child_width" && typeof s.value === "number";
+    })[0];
+    var before;
+    if (panel) {
+      before = panel.value;
+      panel.value = Math.max(MIN_PANEL, before - (drawn - room));
+    } else if (typeof spec.width === "number") {
+      before = spec.width;
+      spec.width = Math.max(MIN_PANEL, before - (drawn - room));
+    } else {
+      return null;
+    }
+    var after = panel ? panel.value : spec.width;
+    return function (live, stage) {
+      var svg = stage.querySelector("svg");
+      var now = svg ? parseFloat(svg.getAttribute("width")) : room;
+      var perPanel = (drawn - now) / Math.max(1, before - after);
+      if (now <= room || perPanel <= 1.01) { return live; }
+      var again = Math.max(MIN_PANEL, after - (now - room) / perPanel);
+      return (panel ? live.signal("child_width", again) : live.width(again)).runAsync();
+    };
+  }
+
   function draw(box) {
     var view = box.querySelector(".exodus-chart-view");
     var specEl = box.querySelector("script.exodus-chart-spec");
@@ -58,8 +93,10 @@
       }
       options.bind = controls;
     }
+    var fit = box.getAttribute("data-layout") === "fixed" ? narrower(spec, view) : null;
     var live = new window.vega.View(window.vega.parse(spec), options);
     live.runAsync()
+      .then(function () { return fit ? fit(live, stage) : live; })
       .then(function () {
         var still = view.querySelector(".exodus-chart-static");
         if (still) { still.remove(); }
