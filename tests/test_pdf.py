@@ -160,3 +160,34 @@ def test_the_title_page_gives_the_edition_date_in_words():
     year, month, day = config["sphinx"]["config"]["today"].split("-")
     assert f"{int(day)} {calendar.month_name[int(month)]} {year}" in " ".join(first.split())
     assert not re.search(r"\d{4}-\d{2}-\d{2}", first), first
+
+
+def _luminance(rgb: tuple[float, ...]) -> float:
+    def linear(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = map(linear, rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def test_links_are_printed_in_colours_that_read_on_paper():
+    """The link colours set in _config.yml are the ones the PDF draws its links in (read
+    back from its page streams), Sphinx's lighter defaults are gone, and each has a contrast
+    of at least 7:1 on white, enough for print and for a greyscale printer."""
+    import zlib
+
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    setup = config["sphinx"]["config"]["latex_elements"]["sphinxsetup"]
+    colours = {name: tuple(float(x) for x in value.split(","))
+               for name, value in re.findall(r"(\w+LinkColor)=\{rgb\}\{([^}]*)\}", setup)}
+    assert set(colours) == {"InnerLinkColor", "OuterLinkColor"}
+    used = set()
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", PDF.read_bytes(), re.S):
+        try:
+            used.update(tuple(float(x) for x in m.split())
+                        for m in re.findall(rb"([\d.]+ [\d.]+ [\d.]+) rg", zlib.decompress(stream)))
+        except zlib.error:
+            continue
+    for name, rgb in colours.items():
+        assert rgb in used, name
+        assert 1.05 / (_luminance(rgb) + 0.05) >= 7, (name, rgb)
+    assert (0.208, 0.374, 0.486) not in used and (0.216, 0.439, 0.388) not in used
