@@ -222,27 +222,30 @@ def test_a_keyboard_reads_a_charts_points_in_order_of_time(browser, server):
     assert int(shown["ArrowRight"]["Year"]) >= int(shown["Home"]["Year"])
 
 
-def test_every_charts_tooltips_are_reachable_by_keyboard(browser, server):
+CHART_PAGES = sorted(str(p.relative_to(SITE)) for p in SITE.rglob("*.html")
+                     if 'class="exodus-chart"' in p.read_text(encoding="utf-8")) \
+    if SITE.is_dir() else ["(no build)"]
+
+
+@pytest.mark.parametrize("page_path", CHART_PAGES)
+def test_every_charts_tooltips_are_reachable_by_keyboard(browser, server, page_path):
     """On every chart page, each drawing that has tooltips reads one out on Home, and the
     next one on the right arrow, so no tooltip needs a pointer."""
-    pages = sorted(str(p.relative_to(SITE)) for p in SITE.rglob("*.html")
-                   if 'class="exodus-chart"' in p.read_text(encoding="utf-8"))
+    context, page, blocked, errors = open_page(browser, f"{server}/{page_path}")
+    wait_for_charts(page)
     read = 0
-    for page_path in pages:
-        context, page, blocked, errors = open_page(browser, f"{server}/{page_path}")
-        wait_for_charts(page)
-        for view in page.locator(".exodus-chart-view").all():
-            view.focus()
-            page.keyboard.press("Home")
-            readout = view.locator("xpath=following-sibling::p[@class='exodus-chart-tip']")
-            if readout.count() and readout.is_visible():
-                first = readout.inner_text()
-                assert first.strip(), page_path
-                page.keyboard.press("ArrowRight")
-                read += 1
-        context.close()
-        assert blocked == [] and errors == [], page_path
-    assert read >= len(pages)
+    for view in page.locator(".exodus-chart-view").all():
+        view.focus()
+        page.keyboard.press("Home")
+        readout = view.locator("xpath=following-sibling::p[@class='exodus-chart-tip']")
+        if readout.count() and readout.is_visible():
+            first = readout.inner_text()
+            assert first.strip(), page_path
+            page.keyboard.press("ArrowRight")
+            read += 1
+    context.close()
+    assert blocked == [] and errors == [], page_path
+    assert read >= 1, page_path
 
 
 def test_glued_numbers_reveal_their_source_on_focus_and_hover(browser, server):
