@@ -264,3 +264,13 @@ def test_an_event_label_near_the_right_edge_is_drawn_left_of_its_line(width):
     assert anchor == "end"
     # Its right end is left of the line (dx = -4), and it starts inside the plot.
     assert x < width and x - 6.5 * len("Invasion of Ukraine") > 0
+
+
+def test_bars_below_zero_take_the_warm_colour():
+    frame = pd.DataFrame({"period": ["2022", "2023"], "value": [12509.0, -980.0]})
+    chart = alt.Chart(frame).mark_bar().encode(x="period:N", y="value:Q",
+                                               color=charts.by_sign())
+    svg = vlc.vegalite_to_svg(chart.to_dict())
+    fills = re.findall(r'aria-label="period: (\d{4}); value: [^"]*"[^>]*fill="(#[0-9A-Fa-f]+)"',
+                       svg)
+    assert dict(fills) == {"2022": charts.PALETTE[0], "2023": charts.PALETTE[3]}

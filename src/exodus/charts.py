@@ -419,6 +419,11 @@ def enable() -> None:
 WIDTH = 560  # a single chart's width in the PDF and at first paint (the page then fits it)
 
 
+def by_sign(field: str = "value"):
+    """Bars coloured by sign: below zero in the palette's warm colour, else its blue."""
+    return alt.condition(f"datum.{field} < 0", alt.value(PALETTE[3]), alt.value(PALETTE[0]))
+
+
 def row_tooltip(value_title: str, *before: tuple[str, str], when: tuple[str, str] | None = (
         "period:N", "Period"), fmt: str = ",", qualifier: bool = False,
         definition: bool = True, by: str | None = "publisher:N",

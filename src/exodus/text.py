@@ -64,6 +64,15 @@ def glue_sentence(name: str, text: str) -> None:
     glue(name, Markdown(text), display=False)
 
 
+def glue_parts(prefix: str, **parts: str) -> None:
+    """Glue the parts of a finding (numbers with their provenance, their citations, dates
+    in words) as `<prefix>_<name>`, for the prose of a Markdown cell to paste inline with
+    ``{glue:md}`<prefix>_<name>:myst` ``: the sentence stays in Markdown, the numbers come
+    from the data."""
+    for name, part in parts.items():
+        glue_sentence(f"{prefix}_{name}", str(part))
+
+
 def glue_headlines(name: str, items: Iterable[tuple[str, str]]) -> None:
     """Glue the headline box: (figure, what it counts) pairs, each a MyST string whose
     numbers carry their provenance (`value`, `ours`) and whose words end with a citation.
