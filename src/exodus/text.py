@@ -73,6 +73,21 @@ def glue_parts(prefix: str, **parts: str) -> None:
         glue_sentence(f"{prefix}_{name}", str(part))
 
 
+VERDICTS = [("confirmed", "confirmed"), ("partly", "partly_confirmed"),
+            ("contradicted", "contradicted"), ("unverified", "unverified")]
+
+
+def verdict_counts(claims) -> dict[str, str]:
+    """The fact-check in numbers (ours, each with its count's formula): all claims and the
+    claims of each verdict, for `glue_parts`. One computation for its chapter and the
+    summary."""
+    counts = claims["verdict"].value_counts()
+    parts = {"all": ours(len(claims), "claims in data/seed_claims.csv")}
+    for key, verdict in VERDICTS:
+        parts[key] = ours(counts.get(verdict, 0), f"claims with verdict {verdict}")
+    return parts
+
+
 def glue_headlines(name: str, items: Iterable[tuple[str, str]]) -> None:
     """Glue the headline box: (figure, what it counts) pairs, each a MyST string whose
     numbers carry their provenance (`value`, `ours`) and whose words end with a citation.
