@@ -88,7 +88,9 @@ def test_detector_allows_years_citations_and_glue(sample):
 MARKDOWN_PROSE = [("summary", "IT specialists left Belarus from", 20),
                   ("crackdown_2020", "political prisoners at the end of", 10),
                   ("fact_check", "claims we checked", 5),
-                  ("methods", "sourced rows from", 3)]
+                  ("methods", "sourced rows from", 3),
+                  ("how_many_left", "The largest survey, of", 15),
+                  ("receiving_countries", "Poland gained the most", 25)]
 
 
 @pytest.mark.parametrize("name,phrase,least", MARKDOWN_PROSE)
