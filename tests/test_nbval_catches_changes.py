@@ -50,16 +50,19 @@ def test_one_edited_stored_output_fails(tmp_path):
     root = copy_project(tmp_path)
     nb_path = root / NOTEBOOK
     nb = json.loads(nb_path.read_text(encoding="utf-8"))
-    # The glued sentence on the Park's exports: its stored Markdown, as a reader gets it.
+    # A glued number as a reader gets it: the stored Markdown of the Park's peak exports.
     edited = 0
     for cell in nb["cells"]:
         for out in cell.get("outputs", []):
             data = out.get("data", {})
             key = "application/papermill.record/text/markdown"
-            if key in data and "exports" in "".join(data[key]) and not edited:
-                data[key] = ["".join(data[key]).replace("exports", "imports")]
+            if key in data and "{num}`" in "".join(data[key]) and "billion" in "".join(
+                    data[key]) and not edited:
+                text = "".join(data[key])
+                data[key] = [re.sub(r"\d", lambda m: str((int(m.group(0)) + 1) % 10), text,
+                                    count=1)]
                 edited += 1
-    assert edited == 1, "no stored sentence on exports to edit"
+    assert edited == 1, "no stored glued figure to edit"
     nb_path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     result = run_nbval(root)
     assert result.returncode != 0

@@ -84,8 +84,7 @@ def test_detector_allows_years_citations_and_glue(sample):
 
 # Chapters whose sentences are written in Markdown, with a phrase of their prose, the least
 # number of parts they paste, and the glued blocks of data text they keep (lists built from
-# rows: the contradicted claims, the company stories); the rest still build sentences in
-# Python (issue #8).
+# rows: the contradicted claims, the company stories; a caption's part). Every chapter.
 MARKDOWN_PROSE = [("summary", "IT specialists left Belarus from", 20, 0),
                   ("crackdown_2020", "political prisoners at the end of", 10, 0),
                   ("fact_check", "claims we checked", 5, 1),
@@ -93,7 +92,9 @@ MARKDOWN_PROSE = [("summary", "IT specialists left Belarus from", 20, 0),
                   ("how_many_left", "The largest survey, of", 15, 0),
                   ("receiving_countries", "Poland gained the most", 25, 0),
                   ("exodus_destinations", "The first count we found is", 9, 1),
-                  ("cost_of_the_exodus", "the Park's exports were US$", 15, 0)]
+                  ("cost_of_the_exodus", "the Park's exports were US$", 15, 0),
+                  ("synthesis", "was the reason most often given", 30, 1),
+                  ("hi_tech_park_rise", "The earliest full-year export figure", 10, 0)]
 
 
 @pytest.mark.parametrize("name,phrase,least,blocks", MARKDOWN_PROSE)
@@ -108,3 +109,8 @@ def test_findings_are_markdown_with_their_numbers_pasted_inline(name, phrase, le
     assert code.count("glue_sentence(") == blocks
     assert len(re.findall(r"\{glue:md\}`(\w+):myst`", prose)) >= least
     assert phrase in prose
+
+
+def test_every_chapter_writes_its_prose_in_markdown():
+    assert sorted(name for name, *_ in MARKDOWN_PROSE) == sorted(
+        p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
