@@ -119,8 +119,10 @@ def test_the_chapter_template_runs_and_keeps_the_house_rules():
     assert errors == []
     glued = {o["metadata"]["scrapbook"]["name"] for c in nb.cells for o in c.get("outputs", [])
              if o.get("metadata", {}).get("scrapbook")}
-    assert {"opening", "fig_example"} <= glued
     markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    # Every part its prose pastes inline is glued, and so is its chart.
+    pasted = set(re.findall(r"\{glue:md\}`(\w+):myst`", markdown))
+    assert pasted and pasted | {"fig_example"} <= glued
     assert "```{glue:figure} fig_example" in markdown and "Source: " in markdown
     assert not re.search(r"\d", re.sub(r"\{[^}]*\}`[^`]*`|`[^`]*`|fig[-_]\w+", "", markdown))
 
