@@ -274,3 +274,24 @@ def test_bars_below_zero_take_the_warm_colour():
     fills = re.findall(r'aria-label="period: (\d{4}); value: [^"]*"[^>]*fill="(#[0-9A-Fa-f]+)"',
                        svg)
     assert dict(fills) == {"2022": charts.PALETTE[0], "2023": charts.PALETTE[3]}
+
+
+def test_series_named_on_the_chart_take_their_lines_colour_and_no_legend():
+    frame = pd.DataFrame({"year": [2010, 2021, 2014, 2023], "value": [200.0, 3000.0, 600.0, 1800.0],
+                          "series": ["National", "National", "Park", "Park"]})
+    named = pd.DataFrame({"year": [2010, 2023], "value": [200.0, 1800.0],
+                          "series": ["National", "Park"], "label": ["All", "Park residents"],
+                          "align": ["left", "right"]})
+    lines = alt.Chart(frame).mark_line().encode(x="year:Q", y="value:Q",
+                                                color=alt.Color("series:N", legend=None))
+    svg = vlc.vegalite_to_svg(alt.layer(
+        lines, charts.direct_labels(named, "year:Q", "value:Q")).properties(width=300).to_dict())
+    strokes = re.findall(r'aria-label="[^"]*series: (National|Park)[^"]*"[^>]*stroke="(#\w+)"',
+                         svg)
+    labels = {m.group(3): (m.group(1), m.group(2)) for m in re.finditer(
+        r'<text[^>]*text-anchor="(\w+)"[^>]*fill="(#\w+)"[^>]*>(All|Park residents)</text>', svg)}
+    colour = dict(strokes)
+    assert labels == {"All": ("start", colour["National"]),
+                      "Park residents": ("end", colour["Park"])}
+    assert colour["National"] != colour["Park"]
+    assert "role-legend" not in svg

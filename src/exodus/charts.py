@@ -419,6 +419,16 @@ def enable() -> None:
 WIDTH = 560  # a single chart's width in the PDF and at first paint (the page then fits it)
 
 
+def direct_labels(rows, x: str, y: str, label: str = "label", color: str = "series"):
+    """Series named where they are drawn, instead of in a legend: one label per row of
+    `rows`, set just below its point, starting at it (`align` "left") or ending at it
+    ("right"), in its series' colour."""
+    return alt.Chart(rows).mark_text(
+        align=alt.ExprRef("datum.align"), baseline="top", dy=8, fontSize=12,
+        fontWeight="bold").encode(x=x, y=y, text=f"{label}:N",
+                                  color=alt.Color(f"{color}:N", legend=None))
+
+
 def by_sign(field: str = "value"):
     """Bars coloured by sign: below zero in the palette's warm colour, else its blue."""
     return alt.condition(f"datum.{field} < 0", alt.value(PALETTE[3]), alt.value(PALETTE[0]))
