@@ -406,15 +406,14 @@ def build(html_only: bool = False, force: bool = False) -> int:
     build_dir.mkdir(exist_ok=True)
     with BuildLock(build_dir) as lock:
         state_path = build_dir / "state.json"
-        state = json.loads(state_path.read_text()) if state_path.is_file() else {}
+        state = _read_state(state_path)
 
         found = data.problems(root / "data")
         if found:
             raise BuildError("the data package is invalid; the book was not built and nothing "
                              "was published.\n" + str(data.DataError(found)))
 
-        why = {nb: ["--force"] if force else rebuild.reasons(root, nb)
-               for nb in toc_notebooks(root)}
+        why = _reasons(root, force)
         stale = [nb for nb, reasons in why.items() if reasons]
         want = "html" if html_only else "html+pdf"
         outputs_exist = (build_dir / "html" / "index.html").is_file() and (
@@ -456,22 +455,27 @@ def build(html_only: bool = False, force: bool = False) -> int:
     return 0
 
 
+def _reasons(root: Path, force: bool) -> dict[Path, list[str]]:
+    """Each notebook of the book, in reading order, with why it must execute (none: fresh)."""
+    return {nb: ["--force"] if force else rebuild.reasons(root, nb) for nb in toc_notebooks(root)}
+
+
+def _read_state(path: Path) -> dict:
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
 def explain(force: bool = False) -> int:
     """Print, for each notebook, whether a build would execute it and why; change nothing."""
     root = paths.root()
-    stale = False
-    for nb_path in toc_notebooks(root):
+    why = _reasons(root, force)
+    for nb_path, reasons in why.items():
         rel = nb_path.relative_to(root).as_posix()
-        reasons = ["--force"] if force else rebuild.reasons(root, nb_path)
-        stale = stale or bool(reasons)
         if reasons:
             print(f"execute {rel}: " + "; ".join(reasons))
         else:
             print(f"skip    {rel}: {rebuild.summary(nb_path)}")
-    state_path = root / "_build" / "state.json"
-    state = json.loads(state_path.read_text()) if state_path.is_file() else {}
-    published = state.get("published", {}).get("html+pdf")
-    if stale:
+    published = _read_state(root / "_build" / "state.json").get("published", {}).get("html+pdf")
+    if any(why.values()):
         books = "rebuilt, with the notebooks that execute"
     elif published == tree_hash(root, SOURCE_GLOBS):
         books = "up to date: a build does nothing"
