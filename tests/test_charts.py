@@ -235,12 +235,17 @@ def test_key_events_are_drawn_as_lines_with_their_short_labels_and_others_as_lin
                            "event": ["Election", "Airspace ban", "Invasion"],
                            "marker": ["2020 election", None, "Invasion of Ukraine"]})
     spec = charts.events_layer(events).to_dict()
-    rules, labels = spec["layer"]
+    rules, connectors, labels = spec["layer"]
     data = spec["datasets"]
     assert len(data[rules["data"]["name"]]) == 3
     drawn = data[labels["data"]["name"]]
     assert [row["marker"] for row in drawn] == ["2020 election", "Invasion of Ukraine"]
-    assert [row["label_y"] for row in drawn] == [2, 15]  # stepped, so they cannot overprint
+    # Above the plot (y < 0 px), one row per label at least a line of 11 px type apart, so
+    # close events cannot overprint each other or the data.
+    rows = [row["label_y"] for row in drawn]
+    assert all(y < 0 for y in rows) and rows[1] - rows[0] >= 11
+    assert connectors["encoding"]["y2"] == {"value": 0}
+    assert data[connectors["data"]["name"]] == drawn
     keyed = charts.key_events(events, start=pd.Timestamp("2021-01-01"))
     assert keyed["marker"].tolist() == ["Invasion of Ukraine"]
 
@@ -257,7 +262,7 @@ def test_an_event_label_near_the_right_edge_is_drawn_left_of_its_line(width):
     chart = alt.layer(charts.events_layer(events), line).properties(width=width, height=120)
     svg = vlc.vegalite_to_svg(chart.to_dict())
     drawn = {m.group(3): (m.group(1), float(m.group(2))) for m in re.finditer(
-        r'<text[^>]*text-anchor="(\w+)" transform="translate\(([\d.]+),[\d.]+\)"[^>]*>'
+        r'<text[^>]*text-anchor="(\w+)" transform="translate\(([\d.]+),-?[\d.]+\)"[^>]*>'
         r"(2020 election|Invasion of Ukraine)</text>", svg)}
     assert drawn["2020 election"][0] == "start"
     anchor, x = drawn["Invasion of Ukraine"]

@@ -484,9 +484,12 @@ def key_events(events, start=None, end=None):
     return keyed
 
 
-def events_layer(events, y_title: str | None = None):
-    """Dashed vertical rules for dated events, each with its short label at the top of the
-    chart where the event has a `marker`, and the full event in the tooltip.
+LABEL_LINE = 13  # px between the rows of event labels above a time chart
+
+
+def events_layer(events):
+    """Dashed vertical rules for dated events, each with its short label above the chart
+    where the event has a `marker`, and the full event in the tooltip.
 
     `events` is a frame with `date` (Timestamp) and `event` columns (and `marker`), already
     filtered to the events that help the reader of this chart (`key_events` picks the
@@ -504,9 +507,17 @@ def events_layer(events, y_title: str | None = None):
     labelled = _marked(events) if "marker" in events else events.iloc[:0]
     if labelled.empty:
         return rules
-    # Labels step down one line per event, so that close events do not overprint.
+    # The labels stand above the plot, one line per event (the earliest on top), each joined
+    # to its line by a short rule: close events cannot overprint one another, and no label
+    # covers the data.
+    n = len(labelled)
     labelled = labelled.sort_values("date").assign(
-        label_y=[2 + 13 * (i % 3) for i in range(len(labelled))])
+        label_y=[-2 - LABEL_LINE * (n - i) for i in range(n)])
+    connectors = (
+        alt.Chart(labelled)
+        .mark_rule(color="#999999", strokeDash=[4, 3], strokeWidth=1.2)
+        .encode(x=alt.X("date:T"), y=alt.Y("label_y:Q", scale=None), y2=alt.value(0))
+    )
     # A label sits right of its line if it fits before the chart's right edge, else left of
     # it (a label near the end of the time axis is not cut off on a narrow phone).
     fits = "scale('x', datum.date) + 4 + 6.5 * length(datum.marker) <= width"
@@ -517,4 +528,4 @@ def events_layer(events, y_title: str | None = None):
                    baseline="top", fontSize=11, color="#555555")
         .encode(x=alt.X("date:T"), y=alt.Y("label_y:Q", scale=None), text="marker:N")
     )
-    return alt.layer(rules, labels)
+    return alt.layer(rules, connectors, labels)
