@@ -39,11 +39,30 @@ def pbh_visas(moves: pd.DataFrame) -> pd.DataFrame:
     return rows.assign(date=data.period_bounds(rows["period"])[1]).sort_values("date")
 
 
-def first_visa_entries(moves: pd.DataFrame) -> pd.Series:
-    """The earliest running total of entries on those visas (the Border Guard's count)."""
-    rows = moves[(moves["indicator"] == "entries_on_visa")
-                 & (moves["period_type"] == "cumulative_to_date")]
-    return rows.loc[data.period_bounds(rows["period"])[1].idxmin()]
+VISA_COUNTS = ("visas_issued", "pbh_visas_issued_all_nationalities")
+SAME_TIME = pd.Timedelta(days=31)  # a visa count and an entry count this close are compared
+
+
+def visa_take_up(moves: pd.DataFrame) -> list[tuple[pd.Series, pd.Series]]:
+    """Business Harbour visas issued set against the entries recorded on them: each pair of
+    running totals (visas, entries) that one source gives for the same time (their periods
+    end within a month of each other), oldest first. Pairing within a source keeps like
+    with like: the same people counted (Belarusians, or every nationality) to the same
+    date, which two sources' counts of different dates would not."""
+    rows = moves[(moves["geography"] == "PL") & (moves["period_type"] == "cumulative_to_date")]
+    rows = rows.assign(counted_to=data.period_bounds(rows["period"])[1])
+    visas = rows[rows["indicator"].isin(VISA_COUNTS)]
+    entries = rows[rows["indicator"] == "entries_on_visa"].sort_values("counted_to")
+    pairs = []
+    for _, entry in entries.iterrows():
+        same = visas[(visas["source_id"] == entry["source_id"])
+                     & ((visas["counted_to"] - entry["counted_to"]).abs() <= SAME_TIME)]
+        if len(same) > 1:
+            raise ValueError(f"{entry['id']}: more than one visa count of its source and "
+                             f"time ({', '.join(same['id'])})")
+        if len(same):
+            pairs.append((same.iloc[0], entry))
+    return pairs
 
 
 def net_worker_outflow(ict: pd.DataFrame, year: str) -> pd.Series:
