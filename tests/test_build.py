@@ -15,7 +15,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from test_data import rows, set_cell
 
 from exodus import build, rebuild
 
@@ -174,17 +173,6 @@ def test_notebook_that_raises_fails_the_build_by_name_and_publishes_nothing(buil
     assert (root / "_build" / "pdf" / build.PDF_NAME).read_bytes() == pdf_before
 
 
-def test_sphinx_failure_leaves_the_previous_build_untouched(built, tmp_path):
-    root = copy_project(tmp_path, with_build=True)
-    html_before = tree_digest(root / "_build" / "html")
-    with open(root / "book" / "intro.md", "a", encoding="utf-8") as fh:
-        fh.write("\nSee {numref}`fig-that-does-not-exist`.\n")
-    result = run_build(root, "--html-only")
-    assert result.returncode == 1
-    assert "the html build failed; nothing was published" in result.stderr
-    assert tree_digest(root / "_build" / "html") == html_before
-
-
 def test_invalid_data_stops_the_build_before_anything_runs(built, tmp_path):
     root = copy_project(tmp_path, with_build=True)
     html_before = tree_digest(root / "_build" / "html")
@@ -303,74 +291,78 @@ def test_killed_builds_leave_everything_as_it_was_and_the_next_build_gives_the_s
         (ROOT / "_build" / "pdf" / build.PDF_NAME).read_bytes()
 
 
-def test_an_edit_reaches_the_site_and_its_undoing_leaves_no_trace(built, tmp_path):
+def test_edits_and_site_addresses_reach_the_site_and_undoing_them_leaves_no_trace(
+        built, tmp_path):
     """A changed stylesheet reaches the published site and the joined stylesheet pages load
     (Sphinx 7.4 keeps stale static files on incremental builds; the build must not). A word
-    added to the prose reaches the search index, and its removal gives the bytes of a build
-    that never saw it."""
+    added to the prose reaches the search index. The site's and the repository's addresses
+    in _config.yml add the sitemap, each page's og:url and the launch links. Undoing all
+    three gives the bytes of a build that never saw them."""
     root = copy_project(tmp_path, with_build=True)
-    intro = root / "book" / "intro.md"
-    original = intro.read_text(encoding="utf-8")
+    intro, config = root / "book" / "intro.md", root / "_config.yml"
+    original, original_config = (intro.read_text(encoding="utf-8"),
+                                 config.read_text(encoding="utf-8"))
     intro.write_text(original + "\nZyxwordonlyhere appears once.\n", encoding="utf-8")
-    with open(root / "book" / "_static" / "exodus.css", "a", encoding="utf-8") as fh:
-        fh.write("\n/* a change */\n")
-    result = run_build(root, "--html-only")
-    assert result.returncode == 0, result.stderr
-    assert "executing" not in result.stdout
-    published = (root / "_build" / "html" / "_static" / "exodus.css").read_text()
-    assert "/* a change */" in published
-    page = (root / "_build" / "html" / "book" / "intro.html").read_text(encoding="utf-8")
-    loaded = re.search(r'href="\.\./(_static/exodus/site-[0-9a-f]+\.css)', page).group(1)
-    assert "/* a change */" in (root / "_build" / "html" / loaded).read_text(encoding="utf-8")
-    index = root / "_build" / "html" / "searchindex.js"
-    assert "zyxwordonlyher" in index.read_text(encoding="utf-8")
-    intro.write_text(original, encoding="utf-8")
-    assert run_build(root, "--html-only").returncode == 0
-    assert index.read_bytes() == (ROOT / "_build" / "html" / "searchindex.js").read_bytes()
-
-
-def test_a_failed_build_leaves_the_notebooks_as_they_were(built, tmp_path):
-    """Notebooks execute in a scratch copy and come back only when the whole build works."""
-    root = copy_project(tmp_path, with_build=True)
-    before = _source_digest(root)
-    path = root / "data" / "hi_tech_park.csv"
-    table = rows(path)
-    line = next(i for i, r in enumerate(table, start=1)
-                if r[table[0].index("indicator")] == "exports")
-    set_cell(path, line, "value", str(float(table[line - 1][table[0].index("value")]) + 1))
-    with open(root / "book" / "intro.md", "a", encoding="utf-8") as fh:
-        fh.write("\nSee {numref}`fig-that-does-not-exist`.\n")
-    result = run_build(root, "--html-only")
-    assert result.returncode == 1
-    assert f"executing {NOTEBOOK}" in result.stdout  # it ran, on the changed data
-    assert tree_digest(root / "notebooks") == before[:64]
-
-
-def test_a_number_pointing_at_no_data_row_fails_the_build(built, tmp_path):
-    root = copy_project(tmp_path, with_build=True)
-    with open(root / "book" / "intro.md", "a", encoding="utf-8") as fh:
-        fh.write("\nThe Park had {num}`999 <htp_999>` residents.\n")
-    result = run_build(root, "--html-only")
-    assert result.returncode == 1
-    assert "no data row with id 'htp_999'" in result.stderr
-
-
-def test_site_and_repository_addresses_add_sitemap_og_url_and_launch_links(built, tmp_path):
-    root = copy_project(tmp_path, with_build=True)
-    config = root / "_config.yml"
-    config.write_text(config.read_text(encoding="utf-8")
+    config.write_text(original_config
                       .replace('exodus_site_url: ""', 'exodus_site_url: "https://example.org/r"')
                       .replace('exodus_repository_url: ""',
                                'exodus_repository_url: "https://github.com/owner/report"'),
                       encoding="utf-8")
+    css = root / "book" / "_static" / "exodus.css"
+    original_css = css.read_text(encoding="utf-8")
+    css.write_text(original_css + "\n/* a change */\n", encoding="utf-8")
     result = run_build(root, "--html-only")
     assert result.returncode == 0, result.stderr
+    assert "executing" not in result.stdout
     site = root / "_build" / "html"
+    published = (site / "_static" / "exodus.css").read_text()
+    assert "/* a change */" in published
+    page = (site / "book" / "intro.html").read_text(encoding="utf-8")
+    loaded = re.search(r'href="\.\./(_static/exodus/site-[0-9a-f]+\.css)', page).group(1)
+    assert "/* a change */" in (site / loaded).read_text(encoding="utf-8")
+    index = site / "searchindex.js"
+    assert "zyxwordonlyher" in index.read_text(encoding="utf-8")
     sitemap = (site / "sitemap.xml").read_text(encoding="utf-8")
     assert "<loc>https://example.org/r/notebooks/summary.html</loc>" in sitemap
-    page = (site / "notebooks" / "summary.html").read_text(encoding="utf-8")
-    assert 'content="https://example.org/r/notebooks/summary.html"' in page
+    summary = (site / "notebooks" / "summary.html").read_text(encoding="utf-8")
+    assert 'content="https://example.org/r/notebooks/summary.html"' in summary
     assert "https://mybinder.org/v2/gh/owner/report/main?urlpath=lab/tree/" \
-           "notebooks/summary.ipynb" in page
+           "notebooks/summary.ipynb" in summary
     assert "https://colab.research.google.com/github/owner/report/blob/main/" \
-           "notebooks/summary.ipynb" in page
+           "notebooks/summary.ipynb" in summary
+
+    intro.write_text(original, encoding="utf-8")
+    config.write_text(original_config, encoding="utf-8")
+    css.write_text(original_css, encoding="utf-8")
+    assert run_build(root, "--html-only").returncode == 0
+    main = ROOT / "_build" / "html"
+    for name in ("searchindex.js", "book/intro.html", "notebooks/summary.html",
+                 "_static/exodus.css"):
+        assert (site / name).read_bytes() == (main / name).read_bytes(), name
+    assert not (site / "sitemap.xml").exists() and not (main / "sitemap.xml").exists()
+
+
+def test_a_build_that_fails_in_sphinx_publishes_nothing_and_leaves_the_notebooks_as_they_were(
+        built, tmp_path):
+    """A notebook executes (in a scratch copy), then Sphinx fails on two faults of the prose
+    (a reference to no figure, a number pointing at no data row): the build names both,
+    publishes nothing, and the notebook comes back only when the whole build works."""
+    root = copy_project(tmp_path, with_build=True)
+    nb = nbformat.read(root / NOTEBOOK, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("park = 'still here'"))
+    nbformat.write(nb, root / NOTEBOOK)
+    with open(root / "book" / "intro.md", "a", encoding="utf-8") as fh:
+        fh.write("\nSee {numref}`fig-that-does-not-exist`.\n"
+                 "\nThe Park had {num}`999 <htp_999>` residents.\n")
+    before = _source_digest(root)
+    html_before = tree_digest(root / "_build" / "html")
+    result = run_build(root, "--html-only")
+    assert result.returncode == 1
+    assert result.stdout.count("[build] executing ") == 1
+    assert f"executing {NOTEBOOK}: its code changed" in result.stdout
+    assert "the html build failed; nothing was published" in result.stderr
+    assert "fig-that-does-not-exist" in result.stderr
+    assert "no data row with id 'htp_999'" in result.stderr
+    assert tree_digest(root / "_build" / "html") == html_before
+    assert _source_digest(root) == before  # the executed notebook did not come back
+    assert json.loads((root / NOTEBOOK).read_text())["cells"][-1]["outputs"] == []

@@ -21,6 +21,27 @@ def test_large_text_files_get_exact_gzip_and_brotli_copies_and_small_ones_none(t
     assert not (tmp_path / "tiny.css.gz").exists() and not (tmp_path / "photo.png.gz").exists()
 
 
+def test_unchanged_files_reuse_the_previous_sites_copies_and_give_the_same_bytes(tmp_path):
+    old, new = tmp_path / "old", tmp_path / "new"
+    for site in (old, new):
+        site.mkdir()
+        (site / "same.html").write_text("<p>Park</p>\n" * 400, encoding="utf-8")
+        (site / "tampered.js").write_text("var park = 1;\n" * 400, encoding="utf-8")
+    (old / "changed.css").write_text("p{color:red}\n" * 400, encoding="utf-8")
+    (new / "changed.css").write_text("p{color:blue}\n" * 400, encoding="utf-8")
+    compress.precompress(old)
+    (old / "tampered.js.br").write_bytes(brotli.compress(b"something else"))
+    # A marker in the old copy of an unchanged file shows it was reused, not recompressed.
+    marked = brotli.compress((old / "same.html").read_bytes(), quality=5)
+    (old / "same.html.br").write_bytes(marked)
+    assert compress.precompress(new, previous=old) == 6
+    assert (new / "same.html.br").read_bytes() == marked
+    for name in ("tampered.js", "changed.css"):
+        data = (new / name).read_bytes()
+        assert (new / f"{name}.br").read_bytes() == brotli.compress(data), name
+        assert (new / f"{name}.gz").read_bytes() == compress.gzip_bytes(data), name
+
+
 def test_gzip_copies_carry_no_name_or_time_so_rebuilds_give_the_same_bytes():
     once, again = compress.gzip_bytes(b"x" * 4096), compress.gzip_bytes(b"x" * 4096)
     assert once == again

@@ -362,12 +362,15 @@ def atomic_swap_dir(new: Path, target: Path) -> None:
     shutil.rmtree(old)
 
 
-def publish(build: Path, work: Path, html: bool, pdf: bool) -> None:
+def publish(build: Path, work: Path, html: bool, pdf: bool, fresh: bool = False) -> None:
+    """Put the built site and PDF in place. The site's unchanged files reuse the compressed
+    copies of the site they replace, unless `fresh` (--force) compresses everything."""
     if html:
         staged = build / ".html.new"
         shutil.rmtree(staged, ignore_errors=True)
         shutil.copytree(work / "_build" / "html", staged)
-        compress.precompress(staged)
+        previous = build / "html"
+        compress.precompress(staged, None if fresh or not previous.is_dir() else previous)
         atomic_swap_dir(staged, build / "html")
         log(f"published {build / 'html'}")
     if pdf:
@@ -440,7 +443,7 @@ def build(html_only: bool = False, force: bool = False) -> int:
             if not html_only:
                 jupyter_book(stage, work, "pdflatex", lock)
 
-        publish(build_dir, work, html=True, pdf=not html_only)
+        publish(build_dir, work, html=True, pdf=not html_only, fresh=force)
         for rel in executed:
             _write_back(stage, root, rel)
         published = state.setdefault("published", {})
