@@ -1,11 +1,12 @@
 """What a reader sees: no code, no data-frame dumps, tables for readers with labels and
 dates in words, in the HTML at 1280 px and 390 px, and in the PDF.
 
-These assert the properties of the reader's edition that are done; see issue #8 for the
-rest (charts for phones, prose in Markdown)."""
+Charts are also checked here for what a reader needs of them: labels, a phone's width and
+type size, and the key events on every time axis."""
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import subprocess
@@ -205,3 +206,34 @@ def test_the_summary_opens_with_headline_figures_then_one_chart_then_the_finding
     if width == 390:
         assert len({round(i["left"]) for i in items}) == 1  # one column
         assert max(i["right"] for i in items) <= 390
+
+
+_SPEC = re.compile(r'<div class="exodus-chart" id="([^"]+)".*?'
+                   r'<script type="application/json" class="exodus-chart-spec">(.*?)</script>',
+                   re.S)
+
+
+def _scales(node) -> list[dict]:
+    if isinstance(node, dict):
+        return node.get("scales", []) + [s for v in node.values() for s in _scales(v)]
+    if isinstance(node, list):
+        return [s for v in node for s in _scales(v)]
+    return []
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_time_chart_names_the_key_events_on_it(chapter):
+    """A chart with a time axis draws the report's key events with their short labels (the
+    `marker` column of data/events.csv), read from the spec the page draws."""
+    require_build()
+    page = (ROOT / "_build" / "html" / "notebooks" / f"{chapter}.html").read_text("utf-8")
+    with open(ROOT / "data" / "events.csv", encoding="utf-8") as fh:
+        markers = {row["marker"] for row in csv.DictReader(fh) if row["marker"]}
+    assert len(markers) >= 3
+    for cid, spec_text in _SPEC.findall(page):
+        spec = json.loads(spec_text)
+        if not any(s.get("type") in ("time", "utc") for s in _scales(spec)):
+            continue
+        drawn = {row.get("marker") for data in spec.get("data", [])
+                 for row in data.get("values", []) if isinstance(row, dict)}
+        assert drawn & markers, (chapter, cid, "a time chart without the key events")
