@@ -36,3 +36,21 @@ def test_write_only_when_changed(tmp_path):
     first = target.stat().st_mtime_ns
     bib.write(tmp_path)
     assert target.stat().st_mtime_ns == first
+
+
+def test_pybtex_plugins_are_found_without_scanning_entry_points_once_registered(monkeypatch):
+    """Each citation looks its pybtex plugins up; registered once, a look-up is a dictionary
+    hit that gives the installed class, not a scan of every package's entry points."""
+    import pybtex.plugin
+
+    from exodus import bib
+
+    installed = pybtex.plugin.find_plugin("pybtex.style.formatting", "unsrt")
+    assert bib.register_pybtex_plugins() >= len(bib.PYBTEX_GROUPS)
+
+    def no_scan(**_):
+        raise AssertionError("entry points scanned")
+
+    monkeypatch.setattr(pybtex.plugin, "entry_points", no_scan)
+    assert pybtex.plugin.find_plugin("pybtex.style.formatting", "unsrt") is installed
+    assert pybtex.plugin.find_plugin("pybtex.backends", "plaintext").__name__ == "Backend"

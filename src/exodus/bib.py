@@ -64,3 +64,29 @@ def write(root: Path | None = None) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
     return target
+
+
+# pybtex's plugin groups (pybtex.plugin._DEFAULT_PLUGINS), and their aliases.
+PYBTEX_GROUPS = ("pybtex.database.input", "pybtex.database.output", "pybtex.backends",
+                 "pybtex.style.labels", "pybtex.style.names", "pybtex.style.sorting",
+                 "pybtex.style.formatting")
+
+
+def register_pybtex_plugins() -> int:
+    """Register pybtex's installed plugins once, with pybtex's own `register_plugin`.
+
+    Otherwise pybtex scans every installed package's entry points each time a citation is
+    resolved: 340 scans, 4.6 s of an 18.6 s HTML build. Registered, each look-up is a
+    dictionary hit. The classes are the installed ones, so the book is byte for byte the
+    same. Returns how many plugins were registered."""
+    from importlib.metadata import entry_points
+
+    import pybtex.plugin
+
+    count = 0
+    for base in PYBTEX_GROUPS:
+        for group in (base, base + ".aliases"):
+            for point in entry_points(group=group):
+                pybtex.plugin.register_plugin(group, point.name, point.load(), force=True)
+                count += 1
+    return count

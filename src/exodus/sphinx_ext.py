@@ -38,6 +38,9 @@ def _write_generated_pages(app: Sphinx, config: Any) -> None:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    from exodus import bib
+
+    bib.register_pybtex_plugins()  # one look-up of pybtex's plugins, not one per citation
     provenance.setup(app)
     # The data package: {datafile} links, and the package beside the site.
     app.add_role("datafile", ext_data.datafile_role)
