@@ -11,6 +11,7 @@ import http.server
 import shutil
 import threading
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
@@ -72,3 +73,98 @@ def draw_charts(page) -> None:
                   "(document.querySelector('.exodus-chart'))")
     page.wait_for_function(DRAWN, timeout=10000)
 
+
+
+def open_page(browser, url: str, **context_options):
+    """A page in a fresh context where every request to another host is blocked and
+    recorded, and console errors are collected: (context, page, blocked, errors)."""
+    context = browser.new_context(**context_options)
+    blocked, errors = [], []
+
+    def route(r):
+        host = urlparse(r.request.url).hostname
+        if r.request.url.startswith(("data:", "blob:", "file:")) or host == "127.0.0.1":
+            r.continue_()
+        else:
+            blocked.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url, wait_until="load")
+    return context, page, blocked, errors
+
+
+AXE = ROOT / "tests" / "node" / "node_modules" / "axe-core" / "axe.min.js"
+VISIBLE = ("sel => Array.from(document.querySelectorAll(sel))"
+           ".filter(e => e.offsetParent !== null).map(e => e.innerText).join('\\n')")
+CHARTS = ("Array.from(document.querySelectorAll('.exodus-chart')).map(e => ({id: e.id,"
+          " state: e.getAttribute('data-rendered'),"
+          " marks: e.querySelectorAll('svg .mark-symbol path, svg .mark-line path,"
+          " svg .mark-rect path, svg .mark-area path, svg .mark-rule line,"
+          " svg .mark-text text').length}))")
+CHART_TEXT = """Array.from(document.querySelectorAll('.exodus-chart')).map(c => {
+    const svg = c.querySelector('svg');
+    const scale = svg.getBoundingClientRect().width / svg.width.baseVal.value;
+    const texts = Array.from(svg.querySelectorAll('text')).filter(t => t.textContent.trim());
+    const sizes = texts.map(t => parseFloat(getComputedStyle(t).fontSize) * scale);
+    return {id: c.id, layout: c.dataset.layout, min: Math.min(...sizes),
+            words: texts.map(t => t.textContent).join(' '),
+            width: svg.getBoundingClientRect().width};
+})"""
+
+
+def _tooltips(page) -> list[str]:
+    """For each drawing with tooltips: what Home reads out (then the right arrow is
+    pressed, and Escape closes the readout)."""
+    read = []
+    for view in page.locator(".exodus-chart-view").all():
+        view.focus()
+        page.keyboard.press("Home")
+        readout = view.locator("xpath=following-sibling::p[@class='exodus-chart-tip']")
+        if readout.count() and readout.is_visible():
+            read.append(readout.inner_text())
+            page.keyboard.press("ArrowRight")
+        page.keyboard.press("Escape")
+    return read
+
+
+@pytest.fixture(scope="session")
+def visit(browser, server):
+    """What a reader meets on a page at a width, gathered once per page and width and
+    shared by the tests that check it (the suite's scheduler keeps a page's tests on one
+    worker): requests to other hosts, console errors, the visible text of the article and
+    of its prose, and, with the charts drawn by Vega, each chart's state, marks and type
+    sizes, the keyboard's tooltip readouts and (at 1280 px, with the charts' data tables
+    open) axe-core's violations."""
+    seen: dict[tuple[str, int], dict] = {}
+
+    def get(path: str, width: int = 1280) -> dict:
+        if (path, width) in seen:
+            return seen[(path, width)]
+        context, page, blocked, errors = open_page(
+            browser, f"{server}/{path}", viewport={"width": width, "height": 900})
+        facts = {"article": page.evaluate(VISIBLE, "article"),
+                 "prose": page.evaluate(VISIBLE, "article p, article li, article figcaption, "
+                                                 "article td")}
+        has_charts = bool(page.query_selector(".exodus-chart"))
+        if has_charts:
+            draw_charts(page)
+        facts["charts"] = page.evaluate(CHARTS)
+        facts["chart_text"] = page.evaluate(CHART_TEXT) if has_charts else []
+        facts["tooltips"] = _tooltips(page) if has_charts else []
+        if width == 1280:
+            if not AXE.is_file():
+                pytest.fail("axe-core is missing: `make test` installs it (npm ci in tests/node)")
+            page.evaluate("document.querySelectorAll('details.exodus-chart-data')"
+                          ".forEach(d => d.open = true)")
+            page.add_script_tag(path=str(AXE))
+            facts["axe"] = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+        context.close()
+        facts["blocked"], facts["errors"] = blocked, errors
+        seen[(path, width)] = facts
+        return facts
+
+    return get

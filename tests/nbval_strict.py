@@ -6,6 +6,8 @@ conftest in tests/ would not reach the items of notebooks/).
   tests that share one expensive module fixture (the planted build). xdist's own
   `loadgroup` marks do not reach its scheduler under pytest 9 (it rewrites `_nodeid`, which
   pytest 9 no longer reads), so the grouping is this plugin's scheduler.
+- The browser tests of one page, in any module, run on one worker, which opens the page
+  once for all of them (the `visit` fixture in conftest.py).
 - The slowest tests (whole builds) are started first, so that no core waits for them at
   the end.
 - Determinism is checked on nbval's own run, so that the suite executes each notebook once:
@@ -16,18 +18,26 @@ conftest in tests/ would not reach the items of notebooks/).
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
 # Modules whose tests share a module-scoped fixture that builds the book: on one worker.
 ONE_WORKER = {"tests/test_untrusted_data.py"}
+# Modules whose browser tests share what the `visit` fixture gathered from each page: the
+# tests of one page (whatever their module) run on one worker, so the page is opened once.
+BY_PAGE = ("tests/test_site.py", "tests/test_reader_edition.py")
+_PAGE = re.compile(r"\[(?:notebooks/)?([\w/]+?)(?:\.html)?(?:-(?:1280|390))?\]$")
 # Modules whose tests build the book, started first.
 BUILDS_FIRST = ("tests/test_untrusted_data.py", "tests/test_build.py")
 
 
 def _scope(nodeid: str) -> str:
     path = nodeid.split("::", 1)[0]
-    return path if path.endswith(".ipynb") or path in ONE_WORKER else nodeid
+    if path.endswith(".ipynb") or path in ONE_WORKER:
+        return path
+    page = _PAGE.search(nodeid) if path in BY_PAGE else None
+    return f"page {page.group(1)}" if page else nodeid
 
 
 def pytest_xdist_make_scheduler(config, log):

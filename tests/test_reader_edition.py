@@ -12,7 +12,7 @@ import re
 import subprocess
 
 import pytest
-from conftest import PDF, ROOT, draw_charts, require_build
+from conftest import PDF, ROOT, require_build
 
 CHAPTERS = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
 # Code as it would show if a code cell were open: calls and imports of the notebooks.
@@ -32,12 +32,8 @@ def _visible(page, selector: str) -> str:
 
 @pytest.mark.parametrize("width", [1280, 390])
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_a_chapter_shows_no_code_and_no_dumps(browser, server, chapter, width):
-    context = browser.new_context(viewport={"width": width, "height": 900})
-    page = context.new_page()
-    page.goto(f"{server}/notebooks/{chapter}.html", wait_until="load")
-    shown = _visible(page, "article")
-    context.close()
+def test_a_chapter_shows_no_code_and_no_dumps(visit, chapter, width):
+    shown = visit(f"notebooks/{chapter}.html", width)["article"]
     assert not CODE.findall(shown), (chapter, width, CODE.findall(shown)[:3])
     assert not DUMP.findall(shown), (chapter, width)
 
@@ -112,27 +108,11 @@ def test_the_pdf_numbers_every_readers_table(pdf_pages):
     assert len(set(captions)) == tables_in_notebooks
 
 
-def _chart_text(page) -> list[dict]:
-    """Each drawn chart: its layout, and the smallest text it shows, in CSS pixels."""
-    draw_charts(page)
-    return page.evaluate("""Array.from(document.querySelectorAll('.exodus-chart')).map(c => {
-        const svg = c.querySelector('svg');
-        const scale = svg.getBoundingClientRect().width / svg.width.baseVal.value;
-        const texts = Array.from(svg.querySelectorAll('text')).filter(t => t.textContent.trim());
-        const sizes = texts.map(t => parseFloat(getComputedStyle(t).fontSize) * scale);
-        return {id: c.id, layout: c.dataset.layout, min: Math.min(...sizes),
-                words: texts.map(t => t.textContent).join(' '),
-                width: svg.getBoundingClientRect().width};
-    })""")
-
-
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_charts_speak_in_labels_and_fit_a_phone(browser, server, chapter):
-    context = browser.new_context(viewport={"width": 390, "height": 900})
-    page = context.new_page()
-    page.goto(f"{server}/notebooks/{chapter}.html", wait_until="load")
-    drawn = _chart_text(page) if page.query_selector(".exodus-chart") else []
-    context.close()
+def test_charts_speak_in_labels_and_fit_a_phone(visit, chapter):
+    """Each chart as Vega draws it on a 390 px phone: the words it shows and the smallest
+    type, in CSS pixels."""
+    drawn = visit(f"notebooks/{chapter}.html", 390)["chart_text"]
     for chart in drawn:
         assert not SNAKE.findall(chart["words"]), (chapter, chart["id"],
                                                   SNAKE.findall(chart["words"])[:5])
@@ -148,17 +128,10 @@ def test_charts_speak_in_labels_and_fit_a_phone(browser, server, chapter):
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_prose_and_captions_show_no_iso_date_and_no_code(browser, server, chapter):
+def test_prose_and_captions_show_no_iso_date_and_no_code(visit, chapter):
     """Dates in words ("September 2022"), codes by their labels; a data file's name in its
     download link ("hi_tech_park.csv") is the one code a reader may see."""
-    context = browser.new_context()
-    page = context.new_page()
-    page.goto(f"{server}/notebooks/{chapter}.html", wait_until="load")
-    shown = page.evaluate(
-        "Array.from(document.querySelectorAll('article p, article li, article figcaption,"
-        " article td')).filter(e => e.offsetParent !== null).map(e => e.innerText)"
-        ".join('\\n')")
-    context.close()
+    shown = visit(f"notebooks/{chapter}.html")["prose"]
     assert not ISO_DATE.findall(shown), (chapter, ISO_DATE.findall(shown)[:5])
     codes = [c for c in SNAKE.findall(re.sub(r"\b\w+\.(?:csv|json)\b", "", shown))]
     assert not codes, (chapter, codes[:5])

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 import yaml
-from conftest import DRAWN, ROOT, SITE, draw_charts
+from conftest import DRAWN, ROOT, SITE, draw_charts, open_page
 
 
 def toc_pages() -> list[str]:
@@ -36,26 +35,6 @@ def toc_pages() -> list[str]:
 PAGES = toc_pages()
 
 
-def open_page(browser, url: str):
-    context = browser.new_context()
-    blocked, errors = [], []
-
-    def route(r):
-        host = urlparse(r.request.url).hostname
-        if r.request.url.startswith(("data:", "blob:", "file:")) or host == "127.0.0.1":
-            r.continue_()
-        else:
-            blocked.append(r.request.url)
-            r.abort()
-
-    context.route("**/*", route)
-    page = context.new_page()
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(url, wait_until="load")
-    return context, page, blocked, errors
-
-
 def wait_for_charts(page) -> list[dict]:
     draw_charts(page)
     return page.evaluate(
@@ -67,14 +46,12 @@ def wait_for_charts(page) -> list[dict]:
 
 
 @pytest.mark.parametrize("page_path", PAGES)
-def test_page_is_offline_clean_and_draws(browser, server, page_path):
+def test_page_is_offline_clean_and_draws(visit, page_path):
     assert (SITE / page_path).is_file(), f"{page_path} was not built"
-    context, page, blocked, errors = open_page(browser, f"{server}/{page_path}")
-    charts = wait_for_charts(page)
-    context.close()
-    assert blocked == [], f"requests to other hosts: {blocked}"
-    assert errors == [], f"console errors: {errors}"
-    for chart in charts:
+    seen = visit(page_path)
+    assert seen["blocked"] == [], f"requests to other hosts: {seen['blocked']}"
+    assert seen["errors"] == [], f"console errors: {seen['errors']}"
+    for chart in seen["charts"]:
         assert chart["state"] == "true" and chart["marks"] > 0, chart
 
 
@@ -228,24 +205,12 @@ CHART_PAGES = sorted(str(p.relative_to(SITE)) for p in SITE.rglob("*.html")
 
 
 @pytest.mark.parametrize("page_path", CHART_PAGES)
-def test_every_charts_tooltips_are_reachable_by_keyboard(browser, server, page_path):
+def test_every_charts_tooltips_are_reachable_by_keyboard(visit, page_path):
     """On every chart page, each drawing that has tooltips reads one out on Home, and the
     next one on the right arrow, so no tooltip needs a pointer."""
-    context, page, blocked, errors = open_page(browser, f"{server}/{page_path}")
-    wait_for_charts(page)
-    read = 0
-    for view in page.locator(".exodus-chart-view").all():
-        view.focus()
-        page.keyboard.press("Home")
-        readout = view.locator("xpath=following-sibling::p[@class='exodus-chart-tip']")
-        if readout.count() and readout.is_visible():
-            first = readout.inner_text()
-            assert first.strip(), page_path
-            page.keyboard.press("ArrowRight")
-            read += 1
-    context.close()
-    assert blocked == [] and errors == [], page_path
-    assert read >= 1, page_path
+    seen = visit(page_path)
+    assert seen["blocked"] == [] and seen["errors"] == [], page_path
+    assert seen["tooltips"] and all(text.strip() for text in seen["tooltips"]), page_path
 
 
 def test_glued_numbers_reveal_their_source_on_focus_and_hover(browser, server):
@@ -298,27 +263,17 @@ def test_every_name_variant_finds_the_glossary(browser, server, query):
     assert blocked == [] and errors == []
 
 
-AXE = ROOT / "tests" / "node" / "node_modules" / "axe-core" / "axe.min.js"
-
-
 @pytest.mark.parametrize("page_path", PAGES)
-def test_axe_core_finds_no_accessibility_violations(browser, server, page_path):
+def test_axe_core_finds_no_accessibility_violations(visit, page_path):
     """Today's axe-core (pinned in tests/node/package-lock.json, injected from disk) on
     every page, with the charts drawn and their data tables open."""
-    if not AXE.is_file():
-        pytest.fail("axe-core is missing: `make test` installs it (npm ci in tests/node)")
-    context, page, blocked, errors = open_page(browser, f"{server}/{page_path}")
-    wait_for_charts(page)
-    page.evaluate("document.querySelectorAll('details.exodus-chart-data')"
-                  ".forEach(d => d.open = true)")
-    page.add_script_tag(path=str(AXE))
-    results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    context.close()
+    seen = visit(page_path)
+    results = seen["axe"]
     assert results["testEngine"]["version"] == "4.14.1"
     violations = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
                   for v in results["violations"]]
     assert violations == [], violations
-    assert blocked == []
+    assert seen["blocked"] == []
 
 
 def test_charts_stay_readable_in_dark_mode(browser, server):
