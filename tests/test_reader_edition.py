@@ -210,3 +210,12 @@ def test_every_time_chart_names_the_key_events_on_it(chapter):
         drawn = {row.get("marker") for data in spec.get("data", [])
                  for row in data.get("values", []) if isinstance(row, dict)}
         assert drawn & markers, (chapter, cid, "a time chart without the key events")
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_no_chart_label_is_cut_on_a_desktop_or_a_phone(visit, chapter):
+    """Vega cuts a label longer than its limit with an ellipsis; no chart may show one."""
+    for width in (1280, 390):
+        for chart in visit(f"notebooks/{chapter}.html", width)["chart_text"]:
+            cut = [w for w in chart["words"].split("  ") if "…" in w]
+            assert "…" not in chart["words"], (chapter, width, chart["id"], cut[:3])

@@ -369,6 +369,11 @@ def publish(build: Path, work: Path, html: bool, pdf: bool, fresh: bool = False)
         staged = build / ".html.new"
         shutil.rmtree(staged, ignore_errors=True)
         shutil.copytree(work / "_build" / "html", staged)
+        # Sphinx's note for incremental builds hashes its configuration, which holds the
+        # absolute paths of the checkout and the virtual environment: a site built in
+        # another folder would differ by this one file, which no reader needs (every build
+        # here is from scratch).
+        (staged / ".buildinfo").unlink(missing_ok=True)
         previous = build / "html"
         compress.precompress(staged, None if fresh or not previous.is_dir() else previous)
         atomic_swap_dir(staged, build / "html")

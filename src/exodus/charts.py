@@ -529,3 +529,12 @@ def events_layer(events):
         .encode(x=alt.X("date:T"), y=alt.Y("label_y:Q", scale=None), text="marker:N")
     )
     return alt.layer(rules, connectors, labels)
+
+
+def long_labels(limit: int = 230):
+    """An axis for long category labels ("Residence-permit holders (December 2022)"): each
+    label breaks before its bracket onto a second line, and none is cut below `limit`
+    pixels, so that on a phone a bar's name is read whole. Give the bars a step of about
+    30 px for the two lines."""
+    return alt.Axis(labelExpr="split(replace(datum.label, ' (', '\\n('), '\\n')",
+                    labelLimit=limit, labelLineHeight=14)
