@@ -116,6 +116,13 @@ CHART_TEXT = """Array.from(document.querySelectorAll('.exodus-chart')).map(c => 
 })"""
 
 
+def wait_for_charts(page) -> list[dict]:
+    """Draw the page's charts as a reader does (`draw_charts`); each chart's id, state and
+    number of marks."""
+    draw_charts(page)
+    return page.evaluate(CHARTS)
+
+
 def _tooltips(page) -> list[str]:
     """For each drawing with tooltips: what Home reads out (then the right arrow is
     pressed, and Escape closes the readout)."""
@@ -150,9 +157,7 @@ def visit(browser, server):
                  "prose": page.evaluate(VISIBLE, "article p, article li, article figcaption, "
                                                  "article td")}
         has_charts = bool(page.query_selector(".exodus-chart"))
-        if has_charts:
-            draw_charts(page)
-        facts["charts"] = page.evaluate(CHARTS)
+        facts["charts"] = wait_for_charts(page) if has_charts else []
         facts["chart_text"] = page.evaluate(CHART_TEXT) if has_charts else []
         facts["tooltips"] = _tooltips(page) if has_charts else []
         if width == 1280:

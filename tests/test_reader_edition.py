@@ -12,7 +12,7 @@ import re
 import subprocess
 
 import pytest
-from conftest import PDF, ROOT, require_build
+from conftest import PDF, ROOT, VISIBLE, require_build
 
 CHAPTERS = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
 # Code as it would show if a code cell were open: calls and imports of the notebooks.
@@ -25,9 +25,7 @@ ISO_DATE = re.compile(r"\b(?:19|20)\d\d-\d\d(?:-\d\d)?\b")
 
 
 def _visible(page, selector: str) -> str:
-    return page.evaluate(
-        "sel => Array.from(document.querySelectorAll(sel))"
-        ".filter(e => e.offsetParent !== null).map(e => e.innerText).join('\\n')", selector)
+    return page.evaluate(VISIBLE, selector)
 
 
 @pytest.mark.parametrize("width", [1280, 390])

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import DRAWN, ROOT, SITE, draw_charts, open_page
+from conftest import DRAWN, ROOT, SITE, open_page, wait_for_charts
 
 
 def toc_pages() -> list[str]:
@@ -33,16 +33,6 @@ def toc_pages() -> list[str]:
 
 
 PAGES = toc_pages()
-
-
-def wait_for_charts(page) -> list[dict]:
-    draw_charts(page)
-    return page.evaluate(
-        "Array.from(document.querySelectorAll('.exodus-chart')).map(e => ({id: e.id,"
-        " state: e.getAttribute('data-rendered'),"
-        " marks: e.querySelectorAll('svg .mark-symbol path, svg .mark-line path,"
-        " svg .mark-rect path, svg .mark-area path, svg .mark-rule line,"
-        " svg .mark-text text').length}))")
 
 
 @pytest.mark.parametrize("page_path", PAGES)
