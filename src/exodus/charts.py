@@ -485,6 +485,7 @@ def key_events(events, start=None, end=None):
 
 
 LABEL_LINE = 13  # px between the rows of event labels above a time chart
+EVENT_RULE = {"color": "#999999", "strokeDash": [4, 3], "strokeWidth": 1.2}
 
 
 def events_layer(events):
@@ -497,7 +498,7 @@ def events_layer(events):
     """
     rules = (
         alt.Chart(events)
-        .mark_rule(color="#999999", strokeDash=[4, 3], strokeWidth=1.2)
+        .mark_rule(**EVENT_RULE)
         .encode(
             x=alt.X("date:T"),
             tooltip=[alt.Tooltip("date:T", title="Date", format="%d %b %Y"),
@@ -515,7 +516,7 @@ def events_layer(events):
         label_y=[-2 - LABEL_LINE * (n - i) for i in range(n)])
     connectors = (
         alt.Chart(labelled)
-        .mark_rule(color="#999999", strokeDash=[4, 3], strokeWidth=1.2)
+        .mark_rule(**EVENT_RULE)
         .encode(x=alt.X("date:T"), y=alt.Y("label_y:Q", scale=None), y2=alt.value(0))
     )
     # A label sits right of its line if it fits before the chart's right edge, else left of
