@@ -229,7 +229,8 @@ def test_killed_builds_leave_everything_as_it_was_and_the_next_build_gives_the_s
     """Kill the build in its HTML phase, then in its PDF phase. Each time the last good
     site and PDF and the source tree stay as they were and no child keeps running; the
     next build then succeeds, and gives the very bytes of the main build (a build in
-    another folder, after two killed ones: same inputs, same bytes, no local paths)."""
+    another folder, from files dated otherwise, after two killed ones: same inputs, same
+    bytes, no local paths)."""
     root = copy_project(tmp_path / "project", with_build=True)
     state_path = root / "_build" / "state.json"
     state = json.loads(state_path.read_text())
@@ -255,6 +256,9 @@ def test_killed_builds_leave_everything_as_it_was_and_the_next_build_gives_the_s
         assert (root / "_build" / "pdf" / build.PDF_NAME).read_bytes() == pdf_before
         assert _source_digest(root) == source_before
 
+    # A clone made at another time: its files' dates are not those of the main checkout.
+    for path in (root / "data").iterdir():
+        os.utime(path, (path.stat().st_mtime + 86400 * 400,) * 2)
     result = run_build(root)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert "executing" not in result.stdout

@@ -15,7 +15,7 @@ Why a build script around jupyter-book:
   own process group, die with the build, and are stopped by the next build if they outlive
   it.
 - Same inputs, same bytes: every build of the books is a clean one, and the PDF takes its
-  dates from the edition date (`SOURCE_DATE_EPOCH`).
+  dates from the edition date (`SOURCE_DATE_EPOCH`; the scratch copy's files carry it too).
 - The strict build is the gate: warnings are errors (`-W -n --keep-going`), a notebook that
   raises stops the build with its name, and invalid data stops it before anything runs.
 
@@ -67,6 +67,16 @@ def copy_project(source: Path, target: Path) -> Path:
         else:
             shutil.copyfile(src, dst)
     return target
+
+
+def pin_file_dates(root: Path, epoch: int) -> None:
+    """Give every file under `root` the edition date as its modification time. A file's
+    date is when it was checked out, not an input: xdvipdfmx writes the attached data
+    files' dates into the PDF (as /ModDate, whatever FORCE_SOURCE_DATE says), so two clones
+    gave two PDFs until the build's scratch copy carried one date."""
+    for path in root.rglob("*"):
+        if path.is_file():
+            os.utime(path, (epoch, epoch))
 
 
 class BuildError(RuntimeError):
@@ -435,6 +445,7 @@ def build(html_only: bool = False, force: bool = False) -> int:
         for scratch in (stage, work):
             shutil.rmtree(scratch, ignore_errors=True)
         copy_project(root, stage)
+        pin_file_dates(stage, source_date_epoch(root))
         executed: list[str] = []
         with _env(EXODUS_ROOT=str(stage)):
             for nb_path in stale:
