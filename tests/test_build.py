@@ -198,13 +198,33 @@ def _start_build(root: Path) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
-def _kill_when(process: subprocess.Popen, marker: str, delay: float) -> str:
-    """SIGKILL the build `delay` seconds after it prints `marker`; return what it printed."""
+def _programs_in(groups: list[int]) -> set[str]:
+    """The names of the processes now running in these process groups (from /proc)."""
+    names = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)
+        except OSError:
+            continue
+        if int(fields[1].split()[2]) in groups:
+            names.add(fields[0].split("(", 1)[1])
+    return names
+
+
+def _kill_when(process: subprocess.Popen, lock: Path, marker: str, delay: float = 0.0,
+               running: str | None = None) -> str:
+    """SIGKILL the build once it has printed `marker`, `delay` seconds later, and (if
+    `running` names a program) once that program runs below it; return what it printed."""
     out = []
     for line in process.stdout:
         out.append(line)
         if marker in line:
             time.sleep(delay)
+            deadline = time.monotonic() + 300
+            while running and running not in _programs_in(
+                    json.loads(lock.read_text() or "{}").get("children", [])):
+                assert time.monotonic() < deadline, f"{running} never ran"
+                time.sleep(0.05)
             process.kill()
             break
     process.wait(timeout=60)
@@ -226,11 +246,11 @@ def _source_digest(root: Path) -> str:
 
 def test_killed_builds_leave_everything_as_it_was_and_the_next_build_gives_the_same_bytes(
         built, tmp_path):
-    """Kill the build in its HTML phase, then in its PDF phase. Each time the last good
-    site and PDF and the source tree stay as they were and no child keeps running; the
-    next build then succeeds, and gives the very bytes of the main build (a build in
-    another folder, from files dated otherwise, after two killed ones: same inputs, same
-    bytes, no local paths)."""
+    """Kill the build while Sphinx reads the book for the site and the PDF, then while
+    xelatex typesets the PDF. Each time the last good site and PDF and the source tree stay
+    as they were and no child keeps running; the next build then succeeds, and gives the
+    very bytes of the main build (a build in another folder, from files dated otherwise,
+    after two killed ones: same inputs, same bytes, no local paths)."""
     root = copy_project(tmp_path / "project", with_build=True)
     state_path = root / "_build" / "state.json"
     state = json.loads(state_path.read_text())
@@ -241,17 +261,18 @@ def test_killed_builds_leave_everything_as_it_was_and_the_next_build_gives_the_s
     source_before = _source_digest(root)
     lock = root / "_build" / ".build.lock"
 
-    for marker, delay in [("--builder html", 3.0), ("--builder pdflatex", 6.0)]:
-        printed = _kill_when(_start_build(root), marker, delay)
+    for delay, running in [(3.0, None), (0.0, "xelatex")]:
+        printed = _kill_when(_start_build(root), lock, "jupyter-book build --builder html",
+                             delay, running)
         assert "published" not in printed
         children = json.loads(lock.read_text())["children"]
-        assert children, "the lock names the running child's process group"
+        assert len(children) == 2, "the lock names both Sphinx runs' process groups"
         deadline = time.monotonic() + 10
         while not all(not _group_alive(g) for g in children) and \
                 time.monotonic() < deadline:
             time.sleep(0.2)
-        # jupyter-book dies with the build; anything below it is stopped by the next build.
-        assert not any(_group_alive(g) for g in children[:1])
+        # Each jupyter-book dies with the build, and all that runs below it.
+        assert not any(_group_alive(g) for g in children)
         assert tree_digest(root / "_build" / "html") == html_before
         assert (root / "_build" / "pdf" / build.PDF_NAME).read_bytes() == pdf_before
         assert _source_digest(root) == source_before

@@ -160,8 +160,9 @@ def execute_notebook(root: Path, nb_path: Path) -> None:
                                 extra_arguments=[f"--IPKernelApp.exec_lines={rebuild.RECORD_READS}"],
                                 resources={"metadata": {"path": str(nb_path.parent)}})
         try:
-            with _env(PYTHONHASHSEED="0"):
-                client.execute()
+            # The kernel's environment is given at its launch (not set in this process),
+            # so that notebooks executing side by side share no state.
+            client.execute(env={**os.environ, "PYTHONHASHSEED": "0"})
         finally:
             if manager.has_kernel:
                 manager.shutdown_kernel(now=True)
@@ -185,6 +186,36 @@ def execute_notebook(root: Path, nb_path: Path) -> None:
     with open(tmp, "w", encoding="utf-8") as fh:
         nbformat.write(nb, fh)
     os.replace(tmp, nb_path)
+
+
+def jobs() -> int:
+    """How many notebooks execute at once: one per core this process may use."""
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+               else os.cpu_count() or 1)
+
+
+def execute_notebooks(root: Path, notebooks: list[Path], why: dict[Path, list[str]]) -> None:
+    """Execute `notebooks` (each in its own kernel, `jobs()` at a time). Each one's result
+    depends on its inputs alone, so the order they finish in changes nothing. If any fails,
+    the first in reading order is the one reported, whatever finished first."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def run(nb_path: Path) -> BuildError | None:
+        rel = nb_path.relative_to(root)
+        log(f"executing {rel}: {'; '.join(why[nb_path])}")
+        started = time.perf_counter()
+        try:
+            execute_notebook(root, nb_path)
+        except BuildError as err:
+            return err
+        log(f"executed {rel} in {time.perf_counter() - started:.1f} s")
+        return None
+
+    with ThreadPoolExecutor(max_workers=min(jobs(), len(notebooks) or 1)) as pool:
+        failures = list(pool.map(run, notebooks))
+    for failure in failures:
+        if failure is not None:
+            raise failure
 
 
 # Errors that say everything in their message (file, row, column; chart and rows): the
@@ -304,45 +335,71 @@ class BuildLock:
         self.handle.close()
 
 
-def run_child(cmd: list[str], cwd: Path, env: dict[str, str],
-              lock: BuildLock) -> subprocess.CompletedProcess:
-    """Run a child in its own process group, tied to the build: it dies with the build, and
-    `lock` records its group for the next build while it runs."""
-    child = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True, start_new_session=True,
-                             preexec_fn=_die_with_parent)
-    lock.record([child.pid])
+def run_children(cmds: list[list[str]], cwd: Path, env: dict[str, str],
+                 lock: BuildLock) -> list[subprocess.CompletedProcess]:
+    """Run children side by side, each in its own process group, tied to the build: they
+    die with the build, and `lock` records their groups for the next build while they run."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    children = []
+    pool = ThreadPoolExecutor(max_workers=len(cmds))  # one reader of each child's pipes
     try:
-        output, errors = child.communicate()
+        for cmd in cmds:
+            children.append(subprocess.Popen(
+                cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                text=True, start_new_session=True, preexec_fn=_die_with_parent))
+            lock.record([child.pid for child in children])
+        outputs = [f.result() for f in [pool.submit(c.communicate) for c in children]]
     finally:
-        # Also on an interrupt or SIGTERM: take the whole group (latexmk, xelatex) down.
-        try:
-            os.killpg(child.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        child.wait()
+        # Also on an interrupt or SIGTERM: take each whole group (latexmk, xelatex) down;
+        # then the readers see their pipes close.
+        for child in children:
+            try:
+                os.killpg(child.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            child.wait()
+        pool.shutdown()
         lock.record([])
-    return subprocess.CompletedProcess(cmd, child.returncode, output, errors)
+    return [subprocess.CompletedProcess(cmd, child.returncode, out, err)
+            for cmd, child, (out, err) in zip(cmds, children, outputs, strict=True)]
 
 
-def jupyter_book(root: Path, work: Path, builder: str, lock: BuildLock) -> None:
-    """A fresh, strict build of `root` into `work` (which the caller has emptied).
+# Each builder's own output folder under the work folder: the two run side by side, and
+# Sphinx must not share its doctrees between them.
+BUILDERS = {"html": "html", "pdflatex": "latex"}
+
+
+def built(work: Path, builder: str) -> Path:
+    """Where `builder` leaves its output (`_build/html`, or `_build/latex` with the PDF)."""
+    return work / builder / "_build" / BUILDERS[builder]
+
+
+def jupyter_books(root: Path, work: Path, builders: list[str], lock: BuildLock) -> None:
+    """Fresh, strict builds of `root` into `work` (which the caller has emptied), one per
+    builder, side by side: the HTML and the PDF read the same sources and write apart.
 
     Always from scratch: an incremental Sphinx build keeps words of removed text in the
     search index and links assets differently, so a clean build is the only one whose bytes
     depend on the inputs alone.
     """
+    from exodus import bib, catalogue
+
+    # The pages generated from the data, written once here: each builder then finds them
+    # up to date and leaves them be (`_write_generated_pages` writes only what changed).
+    bib.write(root)
+    catalogue.write(root)
     exe = Path(sys.executable).with_name("jupyter-book")
-    cmd = [str(exe), "build", str(root), "--path-output", str(work), "--builder", builder,
-           *JB_STRICT]
-    log(f"jupyter-book build --builder {builder} (strict)")
+    cmds = [[str(exe), "build", str(root), "--path-output", str(work / builder),
+             "--builder", builder, *JB_STRICT] for builder in builders]
+    log(" and ".join(f"jupyter-book build --builder {b}" for b in builders) + " (strict)")
     env = {**os.environ, "SOURCE_DATE_EPOCH": str(source_date_epoch(root)),
            "FORCE_SOURCE_DATE": "1", "PYTHONHASHSEED": "0"}
-    result = run_child(cmd, root, env, lock)
-    if result.returncode != 0:
-        # Sphinx writes its warnings (the cause) to stderr and its progress to stdout.
-        tail = "\n".join((result.stdout + result.stderr).splitlines()[-40:])
-        raise BuildError(f"the {builder} build failed; nothing was published.\n{tail}")
+    for builder, result in zip(builders, run_children(cmds, root, env, lock), strict=True):
+        if result.returncode != 0:
+            # Sphinx writes its warnings (the cause) to stderr and its progress to stdout.
+            tail = "\n".join((result.stdout + result.stderr).splitlines()[-40:])
+            raise BuildError(f"the {builder} build failed; nothing was published.\n{tail}")
 
 
 _RENAME_EXCHANGE = 2
@@ -378,7 +435,7 @@ def publish(build: Path, work: Path, html: bool, pdf: bool, fresh: bool = False)
     if html:
         staged = build / ".html.new"
         shutil.rmtree(staged, ignore_errors=True)
-        shutil.copytree(work / "_build" / "html", staged)
+        shutil.copytree(built(work, "html"), staged)
         # Sphinx's note for incremental builds hashes its configuration, which holds the
         # absolute paths of the checkout and the virtual environment: a site built in
         # another folder would differ by this one file, which no reader needs (every build
@@ -391,7 +448,7 @@ def publish(build: Path, work: Path, html: bool, pdf: bool, fresh: bool = False)
     if pdf:
         out = build / "pdf"
         out.mkdir(parents=True, exist_ok=True)
-        _copy_atomic(work / "_build" / "latex" / "book.pdf", out / PDF_NAME)
+        _copy_atomic(built(work, "pdflatex") / "book.pdf", out / PDF_NAME)
         log(f"published {out / PDF_NAME}")
 
 
@@ -446,18 +503,11 @@ def build(html_only: bool = False, force: bool = False) -> int:
             shutil.rmtree(scratch, ignore_errors=True)
         copy_project(root, stage)
         pin_file_dates(stage, source_date_epoch(root))
-        executed: list[str] = []
         with _env(EXODUS_ROOT=str(stage)):
-            for nb_path in stale:
-                rel = str(nb_path.relative_to(root))
-                log(f"executing {rel}: {'; '.join(why[nb_path])}")
-                started = time.perf_counter()
-                execute_notebook(stage, stage / rel)
-                executed.append(rel)
-                log(f"executed {rel} in {time.perf_counter() - started:.1f} s")
-            jupyter_book(stage, work, "html", lock)
-            if not html_only:
-                jupyter_book(stage, work, "pdflatex", lock)
+            execute_notebooks(stage, [stage / nb.relative_to(root) for nb in stale],
+                              {stage / nb.relative_to(root): why[nb] for nb in stale})
+            executed = [str(nb.relative_to(root)) for nb in stale]
+            jupyter_books(stage, work, ["html"] if html_only else ["html", "pdflatex"], lock)
 
         publish(build_dir, work, html=True, pdf=not html_only, fresh=force)
         for rel in executed:
