@@ -422,3 +422,35 @@ def test_only_returns_the_one_row_a_criterion_selects_and_refuses_two():
         data.only(rows, "both")
     with pytest.raises(LookupError, match="found 0: none"):
         data.only(rows[rows["id"] == "b"], "none at all")
+
+
+def test_a_kept_validation_is_used_again_only_while_its_files_are_unchanged(pkg):
+    """Validation results are kept within a process (a chapter loads a dozen datasets,
+    each with the source register); any change to a file a check read, a file added to
+    the folder, or a file removed is seen at once."""
+    assert data.load("hi_tech_park", pkg).shape[0] > 0 and messages(pkg) == []
+    path = pkg / "hi_tech_park.csv"
+    table = rows(path)
+    geography = table[0].index("geography")
+    # The same number of bytes, so that nothing but the contents tells the change.
+    table[1][geography] = "XX" if table[1][geography] != "XX" else "YY"
+    write_rows(path, table)
+    expected = "data/hi_tech_park.csv, line 2 (row 1), column 'geography'"
+    assert any(m.startswith(expected) for m in messages(pkg)), messages(pkg)
+    with pytest.raises(data.DataError, match="column 'geography'"):
+        data.load("hi_tech_park", pkg)
+    # The register, which every dataset's check reads: a source id no row may use twice.
+    shutil.copyfile(DATA / "hi_tech_park.csv", path)
+    assert data.load("hi_tech_park", pkg).shape[0] > 0
+    sources = rows(pkg / "sources.csv")
+    sources[2][0] = sources[1][0]
+    write_rows(pkg / "sources.csv", sources)
+    with pytest.raises(data.DataError, match="sources.csv"):
+        data.load("hi_tech_park", pkg)
+    shutil.copyfile(DATA / "sources.csv", pkg / "sources.csv")
+    assert messages(pkg) == []
+    (pkg / "notes.csv").write_text("a\n1\n", encoding="utf-8")
+    assert any("notes.csv" in m and "not declared" in m for m in messages(pkg))
+    (pkg / "notes.csv").unlink()
+    (pkg / "ict_sector.csv").unlink()
+    assert any("ict_sector.csv" in m and "missing" in m for m in messages(pkg))

@@ -12,9 +12,12 @@ built on invalid data.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
+import os
 import re
+import sys
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,16 +133,18 @@ def _undeclared(data_dir: Path, descriptor: dict) -> list[Problem]:
 def _frictionless_problems(data_dir: Path, descriptor: dict, names: list[str]) -> list[Problem]:
     from frictionless import Package, system
 
-    problems: list[Problem] = []
-    with system.use_context(trusted=True):
-        package = Package(descriptor, basepath=str(data_dir))
-        for name in names:
-            resource = package.get_resource(name)
+    def check(name: str) -> list[Problem]:
+        with system.use_context(trusted=True):
+            resource = Package(descriptor, basepath=str(data_dir)).get_resource(name)
             report = resource.validate()
-            for task in report.tasks:
-                for err in task.errors:
-                    problems.append(_problem_from(resource.path, err))
-    return problems
+        return [_problem_from(resource.path, err) for task in report.tasks
+                for err in task.errors]
+
+    # Each dataset on its own, so that the source register, which every dataset refers
+    # to, is checked once and not once for each.
+    return [problem for name in names
+            for problem in _kept(("frictionless", str(data_dir), name), data_dir,
+                                 lambda name=name: check(name), (data_dir / DESCRIPTOR,))]
 
 
 def _problem_from(rel: str, err) -> Problem:
@@ -522,9 +527,66 @@ def _path_problems(resources: dict[str, dict]) -> list[Problem]:
             if not re.fullmatch(safe.DATA_FILE_PATTERN, str(r.get("path", "")))]
 
 
+# Validation is the costliest step of a chapter (Frictionless checks every row and key),
+# and a chapter loads a dozen datasets, each with the source register. A check's result
+# depends only on the files it opened, so it is kept, with a hash of each of those files,
+# and used again while they hash the same (`_kept`).
+_KEPT: dict[tuple, tuple[tuple, list[Problem]]] = {}
+_OPENING: list[set[str]] = []
+
+
+def _record_open(event: str, args: tuple) -> None:
+    if event == "open" and _OPENING and isinstance(args[0], (str, bytes, os.PathLike)):
+        _OPENING[-1].add(os.path.abspath(os.fsdecode(args[0])))
+
+
+def _state(data_dir: Path, files) -> tuple | None:
+    """What a check's result depends on: the names in the folder (a file nobody declared
+    is a problem), whether the project has its CITATION.cff, and the bytes of each file it
+    read. None if one of those files is gone."""
+    try:
+        return (tuple(sorted(os.listdir(data_dir))),
+                (data_dir.parent / "CITATION.cff").is_file(),
+                {f: hashlib.sha256(Path(f).read_bytes()).hexdigest() for f in sorted(files)})
+    except OSError:
+        return None
+
+
+def _kept(key: tuple, data_dir: Path, check, reads: tuple[Path, ...] = ()) -> list[Problem]:
+    """`check()`, or its kept result if every file it read (and `reads`, files it was
+    handed the contents of) is unchanged. A check within a check adds its files to the
+    outer one's."""
+    kept = _KEPT.get(key)
+    if kept is not None and _state(data_dir, kept[0][2]) == kept[0]:
+        if _OPENING:
+            _OPENING[-1].update(kept[0][2])
+        return list(kept[1])
+    if not getattr(_record_open, "installed", False):
+        sys.addaudithook(_record_open)
+        _record_open.installed = True
+    _OPENING.append({str(p) for p in reads})
+    try:
+        found = check()
+    finally:
+        opened = _OPENING.pop()
+        if _OPENING:
+            _OPENING[-1].update(opened)
+    # What it read of the project: the package's files and the edition (not modules).
+    state = _state(data_dir, [f for f in opened if Path(f).is_file() and (
+        Path(f).parent == data_dir or Path(f).name == "CITATION.cff")])
+    if state is not None:
+        _KEPT[key] = (state, list(found))
+    return found
+
+
 def problems(data_dir: Path | None = None, names: list[str] | None = None) -> list[Problem]:
     """Every problem in the package (or in the named datasets and the source register)."""
-    data_dir = Path(data_dir) if data_dir else paths.data_dir()
+    data_dir = (Path(data_dir) if data_dir else paths.data_dir()).resolve()
+    return _kept(("package", str(data_dir), None if names is None else tuple(names)),
+                 data_dir, lambda: _problems(data_dir, names))
+
+
+def _problems(data_dir: Path, names: list[str] | None) -> list[Problem]:
     descriptor = _descriptor(data_dir)
     resources = _resources(descriptor)
     bad_paths = _path_problems(resources)
