@@ -133,9 +133,13 @@ def _undeclared(data_dir: Path, descriptor: dict) -> list[Problem]:
 def _frictionless_problems(data_dir: Path, descriptor: dict, names: list[str]) -> list[Problem]:
     from frictionless import Package, system
 
+    package = []  # made once, and only if some dataset's check is not kept
+
     def check(name: str) -> list[Problem]:
         with system.use_context(trusted=True):
-            resource = Package(descriptor, basepath=str(data_dir)).get_resource(name)
+            if not package:
+                package.append(Package(descriptor, basepath=str(data_dir)))
+            resource = package[0].get_resource(name)
             report = resource.validate()
         return [_problem_from(resource.path, err) for task in report.tasks
                 for err in task.errors]
