@@ -12,6 +12,8 @@ import pytest
 import yaml
 from conftest import PDF, ROOT, require_build
 
+from exodus import build
+
 
 @pytest.fixture(scope="module")
 def pdf_text() -> str:
@@ -140,7 +142,7 @@ def test_figure_captions_link_to_their_data(pdf_text):
 
     page = (SITE / "notebooks" / "hi_tech_park_rise.html").read_text(encoding="utf-8")
     assert '<a class="exodus-datafile" href="../data/hi_tech_park.csv" download>' in page
-    tex = (ROOT / "_build" / "work" / "pdflatex" / "_build" / "latex" / "book.tex").read_text(
+    tex = (build.built(ROOT / "_build" / "work", "pdflatex") / "book.tex").read_text(
         encoding="utf-8")
     assert "\\hyperref[exodus-data-hi_tech_park]" in tex
     assert "\\label{exodus-data-hi_tech_park}" in tex

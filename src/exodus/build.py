@@ -194,10 +194,12 @@ def jobs() -> int:
                else os.cpu_count() or 1)
 
 
-def execute_notebooks(root: Path, notebooks: list[Path], why: dict[Path, list[str]]) -> None:
-    """Execute `notebooks` (each in its own kernel, `jobs()` at a time). Each one's result
-    depends on its inputs alone, so the order they finish in changes nothing. If any fails,
-    the first in reading order is the one reported, whatever finished first."""
+def execute_notebooks(root: Path, why: dict[Path, list[str]]) -> None:
+    """Execute the notebooks of `why` (in reading order, each with why it must execute),
+    each in its own kernel, `jobs()` at a time. Each one's result depends on its inputs
+    alone, so the order they finish in changes nothing. If any fails, the first in reading
+    order is the one reported, whatever finished first."""
+    notebooks = list(why)
     from concurrent.futures import ThreadPoolExecutor
 
     def run(nb_path: Path) -> BuildError | None:
@@ -504,9 +506,8 @@ def build(html_only: bool = False, force: bool = False) -> int:
         copy_project(root, stage)
         pin_file_dates(stage, source_date_epoch(root))
         with _env(EXODUS_ROOT=str(stage)):
-            execute_notebooks(stage, [stage / nb.relative_to(root) for nb in stale],
-                              {stage / nb.relative_to(root): why[nb] for nb in stale})
             executed = [str(nb.relative_to(root)) for nb in stale]
+            execute_notebooks(stage, {stage / rel: why[root / rel] for rel in executed})
             jupyter_books(stage, work, ["html"] if html_only else ["html", "pdflatex"], lock)
 
         publish(build_dir, work, html=True, pdf=not html_only, fresh=force)
