@@ -29,6 +29,8 @@ def copy_project(target: Path, with_build: bool = False) -> Path:
         for name in ["html", "pdf"]:
             shutil.copytree(ROOT / "_build" / name, target / "_build" / name)
         shutil.copyfile(ROOT / "_build" / "state.json", target / "_build" / "state.json")
+        if (ROOT / "_build" / "cache").is_dir():  # kept validations, as a checkout has them
+            shutil.copytree(ROOT / "_build" / "cache", target / "_build" / "cache")
     return target
 
 

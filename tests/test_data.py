@@ -424,6 +424,56 @@ def test_only_returns_the_one_row_a_criterion_selects_and_refuses_two():
         data.only(rows[rows["id"] == "b"], "none at all")
 
 
+def test_a_validation_kept_on_disk_serves_another_process_only_while_nothing_changed(
+        pkg, tmp_path, monkeypatch):
+    """The build validates the package, then each chapter's kernel validates its scratch
+    copy: a result kept on disk by one process (here: the kept results of this one are
+    forgotten) is used by another for a package in another folder with the same bytes,
+    and never once a file, the checking code or the Frictionless release differ."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("EXODUS_CACHE", str(cache))
+    # Kept on disk only if every file it read is the project's own: the edition's too.
+    assert messages(pkg) == [] and not cache.exists()
+    shutil.copyfile(DATA.parent / "CITATION.cff", tmp_path / "CITATION.cff")
+    monkeypatch.setattr(data, "_KEPT", {})
+    assert messages(pkg) == []
+    assert len(list((cache / "validation").glob("*.json"))) == 1
+    copy = shutil.copytree(pkg, tmp_path / "elsewhere" / "data")
+    shutil.copyfile(DATA.parent / "CITATION.cff", tmp_path / "elsewhere" / "CITATION.cff")
+
+    def must_not_run(*args):
+        raise AssertionError("validated again although a kept result was valid")
+
+    monkeypatch.setattr(data, "_KEPT", {})
+    with monkeypatch.context() as patched:
+        patched.setattr(data, "_problems", must_not_run)
+        assert messages(copy) == []
+    # A changed cell (same size): the kept result is not used.
+    monkeypatch.setattr(data, "_KEPT", {})
+    set_cell(copy / "hi_tech_park.csv", 2, "geography", "XX")
+    assert any("column 'geography'" in m for m in messages(copy))
+    # What another process kept for the broken copy is not used for the intact one.
+    monkeypatch.setattr(data, "_KEPT", {})
+    assert messages(pkg) == []
+    # Another release of Frictionless, or unreadable results: the check runs.
+    import importlib.metadata
+
+    monkeypatch.setattr(data, "_KEPT", {})
+    for path in (cache / "validation").glob("*.json"):
+        path.write_text("{not json", encoding="utf-8")
+    with monkeypatch.context() as patched:
+        patched.setattr(data, "_problems", must_not_run)
+        with pytest.raises(AssertionError, match="validated again"):
+            messages(pkg)
+    assert messages(pkg) == []
+    monkeypatch.setattr(data, "_KEPT", {})
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: "0.0-another")
+    with monkeypatch.context() as patched:
+        patched.setattr(data, "_problems", must_not_run)
+        with pytest.raises(AssertionError, match="validated again"):
+            messages(pkg)
+
+
 def test_a_kept_validation_is_used_again_only_while_its_files_are_unchanged(pkg):
     """Validation results are kept within a process (a chapter loads a dozen datasets,
     each with the source register); any change to a file a check read, a file added to

@@ -556,12 +556,17 @@ def _state(data_dir: Path, files) -> tuple | None:
         return None
 
 
-def _kept(key: tuple, data_dir: Path, check, reads: tuple[Path, ...] = ()) -> list[Problem]:
+def _kept(key: tuple, data_dir: Path, check, reads: tuple[Path, ...] = (),
+          disk: bool = False) -> list[Problem]:
     """`check()`, or its kept result if every file it read (and `reads`, files it was
     handed the contents of) is unchanged. A check within a check adds its files to the
-    outer one's."""
+    outer one's. With `disk`, the result is also kept on disk for other processes (each
+    chapter's kernel validates the package the build has just validated)."""
     kept = _KEPT.get(key)
+    if kept is None and disk:
+        kept = _from_disk(key, data_dir)
     if kept is not None and _state(data_dir, kept[0][2]) == kept[0]:
+        _KEPT[key] = kept
         if _OPENING:
             _OPENING[-1].update(kept[0][2])
         return list(kept[1])
@@ -580,14 +585,61 @@ def _kept(key: tuple, data_dir: Path, check, reads: tuple[Path, ...] = ()) -> li
         Path(f).parent == data_dir or Path(f).name == "CITATION.cff")])
     if state is not None:
         _KEPT[key] = (state, list(found))
+        if disk:
+            _to_disk(key, data_dir, state, found)
     return found
+
+
+def _disk_path(key: tuple, data_dir: Path) -> Path:
+    """Where a check's result is kept on disk: in the project's `_build/cache` (or
+    EXODUS_CACHE: the build points its scratch copy's kernels at the checkout's), named by
+    the check (its datasets, not its folder) and by the code that checks (every module of
+    the package, and the Frictionless release)."""
+    from importlib.metadata import version
+
+    code = hashlib.sha256(version("frictionless").encode())
+    for module in sorted(Path(__file__).parent.glob("*.py")):
+        code.update(module.name.encode() + module.read_bytes())
+    name = hashlib.sha256(json.dumps([key[0], key[2:], code.hexdigest()]).encode())
+    folder = Path(os.environ.get("EXODUS_CACHE") or data_dir.parent / "_build" / "cache")
+    return folder / "validation" / f"{name.hexdigest()}.json"
+
+
+def _from_disk(key: tuple, data_dir: Path) -> tuple | None:
+    """A result another process kept: its state, with paths under this `data_dir`."""
+    try:
+        kept = json.loads(_disk_path(key, data_dir).read_text(encoding="utf-8"))
+        files = {str(data_dir.parent / rel): digest for rel, digest in kept["files"].items()}
+        state = (tuple(kept["listing"]), kept["citation"], dict(sorted(files.items())))
+        return state, [Problem(**p) for p in kept["problems"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # none kept, or unreadable: the check runs
+
+
+def _to_disk(key: tuple, data_dir: Path, state: tuple, found: list[Problem]) -> None:
+    listing, citation, files = state
+    try:
+        rel = {Path(f).relative_to(data_dir.parent).as_posix(): d for f, d in files.items()}
+    except ValueError:
+        return  # it read a file outside the project: keep the result in this process only
+    kept = {"listing": list(listing), "citation": citation,
+            "files": rel,
+            "problems": [vars(p) for p in found]}
+    path = _disk_path(key, data_dir)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(kept, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only checkout: results are kept within the process only
 
 
 def problems(data_dir: Path | None = None, names: list[str] | None = None) -> list[Problem]:
     """Every problem in the package (or in the named datasets and the source register)."""
     data_dir = (Path(data_dir) if data_dir else paths.data_dir()).resolve()
     return _kept(("package", str(data_dir), None if names is None else tuple(names)),
-                 data_dir, lambda: _problems(data_dir, names))
+                 data_dir, lambda: _problems(data_dir, names), disk=True)
 
 
 def _problems(data_dir: Path, names: list[str] | None) -> list[Problem]:
