@@ -444,8 +444,11 @@ def test_a_validation_kept_on_disk_serves_another_process_only_while_nothing_cha
     def must_not_run(*args):
         raise AssertionError("validated again although a kept result was valid")
 
+    with monkeypatch.context() as patched:  # kept in this process, for another folder
+        patched.setattr(data, "_problems", must_not_run)
+        assert messages(copy) == []
     monkeypatch.setattr(data, "_KEPT", {})
-    with monkeypatch.context() as patched:
+    with monkeypatch.context() as patched:  # kept on disk
         patched.setattr(data, "_problems", must_not_run)
         assert messages(copy) == []
     # A changed cell (same size): the kept result is not used.

@@ -147,7 +147,7 @@ def _frictionless_problems(data_dir: Path, descriptor: dict, names: list[str]) -
     # Each dataset on its own, so that the source register, which every dataset refers
     # to, is checked once and not once for each.
     return [problem for name in names
-            for problem in _kept(("frictionless", str(data_dir), name), data_dir,
+            for problem in _kept(("frictionless", name), data_dir,
                                  lambda name=name: check(name), (data_dir / DESCRIPTOR,))]
 
 
@@ -534,8 +534,12 @@ def _path_problems(resources: dict[str, dict]) -> list[Problem]:
 # Validation is the costliest step of a chapter (Frictionless checks every row and key),
 # and a chapter loads a dozen datasets, each with the source register. A check's result
 # depends only on the files it opened, so it is kept, with a hash of each of those files,
-# and used again while they hash the same (`_kept`).
-_KEPT: dict[tuple, tuple[tuple, list[Problem]]] = {}
+# and used again while they hash the same (`_kept`). Files are named from the project
+# folder, so a copy of the project with the same bytes (the build's scratch copy, a
+# test's copy) finds the result too; results of the whole package are also kept on disk
+# for the other processes of a build (each chapter's kernel).
+_KEPT: dict[tuple, list[tuple[tuple, list[Problem]]]] = {}
+_KEEP_PER_CHECK = 8  # the states kept for one check: a few copies that differ
 _OPENING: list[set[str]] = []
 
 
@@ -544,14 +548,23 @@ def _record_open(event: str, args: tuple) -> None:
         _OPENING[-1].add(os.path.abspath(os.fsdecode(args[0])))
 
 
-def _state(data_dir: Path, files) -> tuple | None:
+def _name(data_dir: Path, path: str) -> str:
+    """A file's name from the project folder (absolute if it lies outside)."""
+    try:
+        return Path(path).relative_to(data_dir.parent).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _state(data_dir: Path, names) -> tuple | None:
     """What a check's result depends on: the names in the folder (a file nobody declared
     is a problem), whether the project has its CITATION.cff, and the bytes of each file it
-    read. None if one of those files is gone."""
+    read (named by `_name`). None if one of those files is gone."""
     try:
         return (tuple(sorted(os.listdir(data_dir))),
                 (data_dir.parent / "CITATION.cff").is_file(),
-                {f: hashlib.sha256(Path(f).read_bytes()).hexdigest() for f in sorted(files)})
+                {n: hashlib.sha256((data_dir.parent / n).read_bytes()).hexdigest()
+                 for n in sorted(names)})
     except OSError:
         return None
 
@@ -560,16 +573,15 @@ def _kept(key: tuple, data_dir: Path, check, reads: tuple[Path, ...] = (),
           disk: bool = False) -> list[Problem]:
     """`check()`, or its kept result if every file it read (and `reads`, files it was
     handed the contents of) is unchanged. A check within a check adds its files to the
-    outer one's. With `disk`, the result is also kept on disk for other processes (each
-    chapter's kernel validates the package the build has just validated)."""
-    kept = _KEPT.get(key)
-    if kept is None and disk:
-        kept = _from_disk(key, data_dir)
-    if kept is not None and _state(data_dir, kept[0][2]) == kept[0]:
-        _KEPT[key] = kept
-        if _OPENING:
-            _OPENING[-1].update(kept[0][2])
-        return list(kept[1])
+    outer one's. With `disk`, the result is also kept on disk for other processes."""
+    states = _KEPT.setdefault(key, [])
+    if not states and disk:
+        states.extend(_from_disk(key, data_dir))
+    for kept in states:
+        if _state(data_dir, kept[0][2]) == kept[0]:
+            if _OPENING:
+                _OPENING[-1].update(str(data_dir.parent / n) for n in kept[0][2])
+            return list(kept[1])
     if not getattr(_record_open, "installed", False):
         sys.addaudithook(_record_open)
         _record_open.installed = True
@@ -581,10 +593,11 @@ def _kept(key: tuple, data_dir: Path, check, reads: tuple[Path, ...] = (),
         if _OPENING:
             _OPENING[-1].update(opened)
     # What it read of the project: the package's files and the edition (not modules).
-    state = _state(data_dir, [f for f in opened if Path(f).is_file() and (
+    state = _state(data_dir, [_name(data_dir, f) for f in opened if Path(f).is_file() and (
         Path(f).parent == data_dir or Path(f).name == "CITATION.cff")])
     if state is not None:
-        _KEPT[key] = (state, list(found))
+        states.insert(0, (state, list(found)))
+        del states[_KEEP_PER_CHECK:]
         if disk:
             _to_disk(key, data_dir, state, found)
     return found
@@ -593,37 +606,33 @@ def _kept(key: tuple, data_dir: Path, check, reads: tuple[Path, ...] = (),
 def _disk_path(key: tuple, data_dir: Path) -> Path:
     """Where a check's result is kept on disk: in the project's `_build/cache` (or
     EXODUS_CACHE: the build points its scratch copy's kernels at the checkout's), named by
-    the check (its datasets, not its folder) and by the code that checks (every module of
-    the package, and the Frictionless release)."""
+    the check and by the code that checks (every module of the package, and the
+    Frictionless release)."""
     from importlib.metadata import version
 
     code = hashlib.sha256(version("frictionless").encode())
     for module in sorted(Path(__file__).parent.glob("*.py")):
         code.update(module.name.encode() + module.read_bytes())
-    name = hashlib.sha256(json.dumps([key[0], key[2:], code.hexdigest()]).encode())
+    name = hashlib.sha256(json.dumps([list(key), code.hexdigest()]).encode())
     folder = Path(os.environ.get("EXODUS_CACHE") or data_dir.parent / "_build" / "cache")
     return folder / "validation" / f"{name.hexdigest()}.json"
 
 
-def _from_disk(key: tuple, data_dir: Path) -> tuple | None:
-    """A result another process kept: its state, with paths under this `data_dir`."""
+def _from_disk(key: tuple, data_dir: Path) -> list[tuple]:
+    """The result another process kept, if any."""
     try:
         kept = json.loads(_disk_path(key, data_dir).read_text(encoding="utf-8"))
-        files = {str(data_dir.parent / rel): digest for rel, digest in kept["files"].items()}
-        state = (tuple(kept["listing"]), kept["citation"], dict(sorted(files.items())))
-        return state, [Problem(**p) for p in kept["problems"]]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None  # none kept, or unreadable: the check runs
+        state = (tuple(kept["listing"]), kept["citation"], dict(sorted(kept["files"].items())))
+        return [(state, [Problem(**p) for p in kept["problems"]])]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return []  # none kept, or unreadable: the check runs
 
 
 def _to_disk(key: tuple, data_dir: Path, state: tuple, found: list[Problem]) -> None:
     listing, citation, files = state
-    try:
-        rel = {Path(f).relative_to(data_dir.parent).as_posix(): d for f, d in files.items()}
-    except ValueError:
+    if any(Path(n).is_absolute() for n in files):
         return  # it read a file outside the project: keep the result in this process only
-    kept = {"listing": list(listing), "citation": citation,
-            "files": rel,
+    kept = {"listing": list(listing), "citation": citation, "files": files,
             "problems": [vars(p) for p in found]}
     path = _disk_path(key, data_dir)
     try:
@@ -638,7 +647,7 @@ def _to_disk(key: tuple, data_dir: Path, state: tuple, found: list[Problem]) -> 
 def problems(data_dir: Path | None = None, names: list[str] | None = None) -> list[Problem]:
     """Every problem in the package (or in the named datasets and the source register)."""
     data_dir = (Path(data_dir) if data_dir else paths.data_dir()).resolve()
-    return _kept(("package", str(data_dir), None if names is None else tuple(names)),
+    return _kept(("package", None if names is None else tuple(names)),
                  data_dir, lambda: _problems(data_dir, names), disk=True)
 
 
