@@ -171,7 +171,6 @@ def planted(tmp_path_factory):
     canary = base / "outside-the-project.txt"
     canary.write_text(CANARY + "\n", encoding="utf-8")
     root = copy_project(base / "project", with_build=True)
-    everything = " ".join(_payload(k, canary) for k in sorted(PAYLOADS))
 
     kinds = sorted(PAYLOADS)
 
@@ -199,13 +198,27 @@ def planted(tmp_path_factory):
     _rewrite_csv(root / "data" / "hi_tech_park.csv", exports)
     descriptor_path = root / "data" / "datapackage.json"
     descriptor = json.loads(descriptor_path.read_text(encoding="utf-8"))
-    for resource in descriptor["resources"]:
-        resource["title"] += " " + everything
-        resource["description"] = resource.get("description", "") + " " + everything
-        for field in resource["schema"]["fields"]:
-            field["description"] = field.get("description", "") + " " + everything
-            if "unit" in field:
-                field["unit"] += " " + everything
+    # The kinds rotate over the descriptor's texts too (all of them in every text made
+    # the data page some 150 kB of payloads, and the PDF 30 pages longer): each kind lands
+    # in each kind of text (a title, a description, a field's description, a unit).
+    planted = {"title": [], "description": [], "field": [], "unit": []}
+    for r, resource in enumerate(descriptor["resources"]):
+        for text, kind in [("title", kinds[r % len(kinds)]),
+                           ("description", kinds[(r + 1) % len(kinds)])]:
+            resource[text] = resource.get(text, "") + " " + _payload(kind, canary)
+            planted[text].append(kind)
+        for f, field in enumerate(resource["schema"]["fields"]):
+            kind = kinds[(r + f) % len(kinds)]
+            field["description"] = field.get("description", "") + " " + _payload(kind, canary)
+            planted["field"].append(kind)
+    # Fewer fields have a unit than there are kinds: the kinds are dealt out over them.
+    units = [field for resource in descriptor["resources"]
+             for field in resource["schema"]["fields"] if "unit" in field]
+    for u, field in enumerate(units):
+        dealt = kinds[u::len(units)] or [kinds[u % len(kinds)]]
+        field["unit"] += " " + " ".join(_payload(kind, canary) for kind in dealt)
+        planted["unit"] += dealt
+    assert all(set(found) == set(kinds) for found in planted.values()), planted
     descriptor_path.write_text(json.dumps(descriptor, indent=1), encoding="utf-8")
     result = run_build(root)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
