@@ -246,18 +246,53 @@ def _source_digest(root: Path) -> str:
     return tree_digest(root / "notebooks") + tree_digest(root / "data")
 
 
-def test_killed_builds_leave_everything_as_it_was_and_the_next_build_gives_the_same_bytes(
+def _edit_site(root: Path) -> dict[Path, str]:
+    """A changed stylesheet, a word added to the prose, and the site's and the repository's
+    addresses in _config.yml; returns the files as they were."""
+    intro, config = root / "book" / "intro.md", root / "_config.yml"
+    css = root / "book" / "_static" / "exodus.css"
+    originals = {path: path.read_text(encoding="utf-8") for path in (intro, config, css)}
+    intro.write_text(originals[intro] + "\nZyxwordonlyhere appears once.\n", encoding="utf-8")
+    config.write_text(originals[config]
+                      .replace('exodus_site_url: ""', 'exodus_site_url: "https://example.org/r"')
+                      .replace('exodus_repository_url: ""',
+                               'exodus_repository_url: "https://github.com/owner/report"'),
+                      encoding="utf-8")
+    css.write_text(originals[css] + "\n/* a change */\n", encoding="utf-8")
+    return originals
+
+
+def _assert_edits_reached(site: Path) -> None:
+    """The changed stylesheet is published and the joined stylesheet pages load holds it
+    (Sphinx 7.4 keeps stale static files on incremental builds; the build must not); the
+    added word is in the search index; the addresses add the sitemap, each page's og:url
+    and the launch links."""
+    assert "/* a change */" in (site / "_static" / "exodus.css").read_text()
+    page = (site / "book" / "intro.html").read_text(encoding="utf-8")
+    loaded = re.search(r'href="\.\./(_static/exodus/site-[0-9a-f]+\.css)', page).group(1)
+    assert "/* a change */" in (site / loaded).read_text(encoding="utf-8")
+    assert "zyxwordonlyher" in (site / "searchindex.js").read_text(encoding="utf-8")
+    sitemap = (site / "sitemap.xml").read_text(encoding="utf-8")
+    assert "<loc>https://example.org/r/notebooks/summary.html</loc>" in sitemap
+    summary = (site / "notebooks" / "summary.html").read_text(encoding="utf-8")
+    assert 'content="https://example.org/r/notebooks/summary.html"' in summary
+    assert "https://mybinder.org/v2/gh/owner/report/main?urlpath=lab/tree/" \
+           "notebooks/summary.ipynb" in summary
+    assert "https://colab.research.google.com/github/owner/report/blob/main/" \
+           "notebooks/summary.ipynb" in summary
+
+
+def test_killed_builds_change_nothing_edits_reach_the_site_and_undoing_them_gives_the_same_bytes(
         built, tmp_path):
-    """Kill the build while Sphinx reads the book for the site and the PDF, then while
+    """Edit the prose, the stylesheet and the site's addresses (`_edit_site`), then kill
+    the build while Sphinx reads the book for the site and the PDF, and again while
     xelatex typesets the PDF. Each time the last good site and PDF and the source tree stay
-    as they were and no child keeps running; the next build then succeeds, and gives the
-    very bytes of the main build (a build in another folder, from files dated otherwise,
-    after two killed ones: same inputs, same bytes, no local paths)."""
+    as they were and no child keeps running. The next build succeeds and the edits reach
+    the site (`_assert_edits_reached`). Undo them, and the build gives the very bytes of the
+    main build (a build in another folder, from files dated otherwise, after two killed
+    ones: same inputs, same bytes, no local paths, no trace of the edits)."""
     root = copy_project(tmp_path / "project", with_build=True)
-    state_path = root / "_build" / "state.json"
-    state = json.loads(state_path.read_text())
-    state["published"] = {}  # the notebooks are fresh: the books must be built again
-    state_path.write_text(json.dumps(state))
+    originals = _edit_site(root)
     html_before = tree_digest(root / "_build" / "html")
     pdf_before = (root / "_build" / "pdf" / build.PDF_NAME).read_bytes()
     source_before = _source_digest(root)
@@ -279,73 +314,30 @@ def test_killed_builds_leave_everything_as_it_was_and_the_next_build_gives_the_s
         assert (root / "_build" / "pdf" / build.PDF_NAME).read_bytes() == pdf_before
         assert _source_digest(root) == source_before
 
+    result = run_build(root, "--html-only")
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "executing" not in result.stdout
+    assert not any(_group_alive(g) for g in children)
+    _assert_edits_reached(root / "_build" / "html")
+
+    for path, text in originals.items():
+        path.write_text(text, encoding="utf-8")
     # A clone made at another time: its files' dates are not those of the main checkout.
     for path in (root / "data").iterdir():
         os.utime(path, (path.stat().st_mtime + 86400 * 400,) * 2)
     result = run_build(root)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert "executing" not in result.stdout
-    assert not any(_group_alive(g) for g in children)
     assert _source_digest(root) == source_before
     ours, main = root / "_build" / "html", ROOT / "_build" / "html"
     files = sorted(p.relative_to(main) for p in main.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(ours) for p in ours.rglob("*") if p.is_file())
     assert Path(".buildinfo") not in files  # Sphinx's note holds the checkout's paths
+    assert Path("sitemap.xml") not in files  # no site address, no sitemap
     different = [f for f in files if (main / f).read_bytes() != (ours / f).read_bytes()]
     assert different == []
     assert (root / "_build" / "pdf" / build.PDF_NAME).read_bytes() == \
         (ROOT / "_build" / "pdf" / build.PDF_NAME).read_bytes()
-
-
-def test_edits_and_site_addresses_reach_the_site_and_undoing_them_leaves_no_trace(
-        built, tmp_path):
-    """A changed stylesheet reaches the published site and the joined stylesheet pages load
-    (Sphinx 7.4 keeps stale static files on incremental builds; the build must not). A word
-    added to the prose reaches the search index. The site's and the repository's addresses
-    in _config.yml add the sitemap, each page's og:url and the launch links. Undoing all
-    three gives the bytes of a build that never saw them."""
-    root = copy_project(tmp_path, with_build=True)
-    intro, config = root / "book" / "intro.md", root / "_config.yml"
-    original, original_config = (intro.read_text(encoding="utf-8"),
-                                 config.read_text(encoding="utf-8"))
-    intro.write_text(original + "\nZyxwordonlyhere appears once.\n", encoding="utf-8")
-    config.write_text(original_config
-                      .replace('exodus_site_url: ""', 'exodus_site_url: "https://example.org/r"')
-                      .replace('exodus_repository_url: ""',
-                               'exodus_repository_url: "https://github.com/owner/report"'),
-                      encoding="utf-8")
-    css = root / "book" / "_static" / "exodus.css"
-    original_css = css.read_text(encoding="utf-8")
-    css.write_text(original_css + "\n/* a change */\n", encoding="utf-8")
-    result = run_build(root, "--html-only")
-    assert result.returncode == 0, result.stderr
-    assert "executing" not in result.stdout
-    site = root / "_build" / "html"
-    published = (site / "_static" / "exodus.css").read_text()
-    assert "/* a change */" in published
-    page = (site / "book" / "intro.html").read_text(encoding="utf-8")
-    loaded = re.search(r'href="\.\./(_static/exodus/site-[0-9a-f]+\.css)', page).group(1)
-    assert "/* a change */" in (site / loaded).read_text(encoding="utf-8")
-    index = site / "searchindex.js"
-    assert "zyxwordonlyher" in index.read_text(encoding="utf-8")
-    sitemap = (site / "sitemap.xml").read_text(encoding="utf-8")
-    assert "<loc>https://example.org/r/notebooks/summary.html</loc>" in sitemap
-    summary = (site / "notebooks" / "summary.html").read_text(encoding="utf-8")
-    assert 'content="https://example.org/r/notebooks/summary.html"' in summary
-    assert "https://mybinder.org/v2/gh/owner/report/main?urlpath=lab/tree/" \
-           "notebooks/summary.ipynb" in summary
-    assert "https://colab.research.google.com/github/owner/report/blob/main/" \
-           "notebooks/summary.ipynb" in summary
-
-    intro.write_text(original, encoding="utf-8")
-    config.write_text(original_config, encoding="utf-8")
-    css.write_text(original_css, encoding="utf-8")
-    assert run_build(root, "--html-only").returncode == 0
-    main = ROOT / "_build" / "html"
-    for name in ("searchindex.js", "book/intro.html", "notebooks/summary.html",
-                 "_static/exodus.css"):
-        assert (site / name).read_bytes() == (main / name).read_bytes(), name
-    assert not (site / "sitemap.xml").exists() and not (main / "sitemap.xml").exists()
 
 
 def test_explain_names_what_the_build_executes_and_a_failed_build_keeps_the_notebooks(
