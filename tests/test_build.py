@@ -350,11 +350,11 @@ def test_explain_names_what_the_build_executes_and_a_failed_build_keeps_the_note
     root = copy_project(tmp_path, with_build=True)
     notebooks = build.toc_notebooks(root)
     readers = {nb.relative_to(root).as_posix() for nb in notebooks
-               if "data/political_prisoners.csv" in json.loads(nb.read_text(encoding="utf-8"))
+               if "data/emigration_motives.csv" in json.loads(nb.read_text(encoding="utf-8"))
                ["metadata"]["exodus"]["rebuild"]["inputs"]}
     assert readers and len(readers) < len(notebooks)
-    _edit(root / "data" / "political_prisoners.csv", "valid at the end of 2020'",
-          "valid at the end of 2020' (a note)")
+    _edit(root / "data" / "emigration_motives.csv", "(not a random sample)",
+          "(not a random sample; a note)")
     with open(root / "book" / "intro.md", "a", encoding="utf-8") as fh:
         fh.write("\nSee {numref}`fig-that-does-not-exist`.\n"
                  "\nThe Park had {num}`999 <htp_999>` residents.\n")
@@ -364,7 +364,7 @@ def test_explain_names_what_the_build_executes_and_a_failed_build_keeps_the_note
     assert explained.returncode == 0, explained.stderr
     assert _source_digest(root) == before
     assert _listed(explained.stdout, "execute") == readers
-    assert "data/political_prisoners.csv changed" in explained.stdout
+    assert "data/emigration_motives.csv changed" in explained.stdout
     assert len(_listed(explained.stdout, "skip   ")) == len(notebooks) - len(readers)
 
     result = run_build(root, "--html-only")
