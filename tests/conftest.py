@@ -144,8 +144,8 @@ def visit(browser, server):
     shared by the tests that check it (the suite's scheduler keeps a page's tests on one
     worker): requests to other hosts, console errors, the visible text of the article and
     of its prose, and, with the charts drawn by Vega, each chart's state, marks and type
-    sizes, the keyboard's tooltip readouts and (at 1280 px, with the charts' data tables
-    open) axe-core's violations."""
+    sizes; at 1280 px also the keyboard's tooltip readouts and (with the charts' data
+    tables open) axe-core's violations."""
     seen: dict[tuple[str, int], dict] = {}
 
     def get(path: str, width: int = 1280) -> dict:
@@ -159,8 +159,8 @@ def visit(browser, server):
         has_charts = bool(page.query_selector(".exodus-chart"))
         facts["charts"] = wait_for_charts(page) if has_charts else []
         facts["chart_text"] = page.evaluate(CHART_TEXT) if has_charts else []
-        facts["tooltips"] = _tooltips(page) if has_charts else []
         if width == 1280:
+            facts["tooltips"] = _tooltips(page) if has_charts else []
             if not AXE.is_file():
                 pytest.fail("axe-core is missing: `make test` installs it (npm ci in tests/node)")
             page.evaluate("document.querySelectorAll('details.exodus-chart-data')"
