@@ -72,7 +72,7 @@ bench: $(STAMP) system-deps-test $(LH_STAMP)
 # Scratch space only: the published site and PDF stay (a build never needs this; it
 # discards its own scratch space, also after a killed build).
 clean:
-	rm -rf _build/work _build/stage _build/state.json
+	rm -rf _build/work _build/stage _build/state.json _build/cache
 
 distclean: clean
 	rm -rf _build
