@@ -199,8 +199,8 @@ def planted(tmp_path_factory):
     descriptor_path = root / "data" / "datapackage.json"
     descriptor = json.loads(descriptor_path.read_text(encoding="utf-8"))
     # The kinds rotate over the descriptor's texts too (all of them in every text made
-    # the data page some 150 kB of payloads, and the PDF 30 pages longer): each kind lands
-    # in each kind of text (a title, a description, a field's description, a unit).
+    # the planted data page 379 kB, not 137, and its PDF 177 pages, not 144): each kind
+    # lands in each kind of text (a title, a description, a field's description, a unit).
     planted = {"title": [], "description": [], "field": [], "unit": []}
     for r, resource in enumerate(descriptor["resources"]):
         for text, kind in [("title", kinds[r % len(kinds)]),

@@ -111,7 +111,7 @@ def bench_suite() -> None:
         return
     timed([sys.executable, "-m", "exodus.build"], ROOT)
     suite = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
-    row(f"make test after a built book ({len(os.sched_getaffinity(0))} cores)",
+    row(f"make test after a built book ({build.jobs()} cores)",
         [timed(suite, ROOT) for _ in range(RUNS_SUITE)], "s", 150)
 
 

@@ -507,8 +507,7 @@ def build(html_only: bool = False, force: bool = False) -> int:
         pin_file_dates(stage, source_date_epoch(root))
         # The kernels validate the scratch copy's data, which the build has just validated
         # here: they find the result kept in the checkout's cache (`data._kept`).
-        cache = os.environ.get("EXODUS_CACHE") or str(build_dir / "cache")
-        with _env(EXODUS_ROOT=str(stage), EXODUS_CACHE=cache):
+        with _env(EXODUS_ROOT=str(stage), EXODUS_CACHE=str(data.cache_dir(root / "data"))):
             executed = [str(nb.relative_to(root)) for nb in stale]
             execute_notebooks(stage, {stage / rel: why[root / rel] for rel in executed})
             jupyter_books(stage, work, ["html"] if html_only else ["html", "pdflatex"], lock)

@@ -12,6 +12,7 @@ built on invalid data.
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -603,19 +604,30 @@ def _kept(key: tuple, data_dir: Path, check, reads: tuple[Path, ...] = (),
     return found
 
 
-def _disk_path(key: tuple, data_dir: Path) -> Path:
-    """Where a check's result is kept on disk: in the project's `_build/cache` (or
-    EXODUS_CACHE: the build points its scratch copy's kernels at the checkout's), named by
-    the check and by the code that checks (every module of the package, and the
-    Frictionless release)."""
-    from importlib.metadata import version
+def cache_dir(data_dir: Path) -> Path:
+    """Where kept validation results live: EXODUS_CACHE (the build points its scratch
+    copy's kernels at the checkout's), else the `_build/cache` of the project that holds
+    `data_dir`."""
+    return Path(os.environ.get("EXODUS_CACHE") or data_dir.parent / "_build" / "cache")
 
-    code = hashlib.sha256(version("frictionless").encode())
+
+@functools.cache
+def _package_code() -> str:
+    """A hash of every module of the package, as this process loaded them."""
+    code = hashlib.sha256()
     for module in sorted(Path(__file__).parent.glob("*.py")):
         code.update(module.name.encode() + module.read_bytes())
-    name = hashlib.sha256(json.dumps([list(key), code.hexdigest()]).encode())
-    folder = Path(os.environ.get("EXODUS_CACHE") or data_dir.parent / "_build" / "cache")
-    return folder / "validation" / f"{name.hexdigest()}.json"
+    return code.hexdigest()
+
+
+def _disk_path(key: tuple, data_dir: Path) -> Path:
+    """Where a check's result is kept on disk (`cache_dir`), named by the check and by the
+    code that checks (every module of the package, and the Frictionless release)."""
+    from importlib.metadata import version
+
+    name = hashlib.sha256(json.dumps([list(key), version("frictionless"),
+                                      _package_code()]).encode())
+    return cache_dir(data_dir) / "validation" / f"{name.hexdigest()}.json"
 
 
 def _from_disk(key: tuple, data_dir: Path) -> list[tuple]:
