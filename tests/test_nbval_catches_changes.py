@@ -46,39 +46,35 @@ def test_one_changed_data_value_fails(tmp_path):
     assert "failed" in result.stdout
 
 
-def test_one_edited_stored_output_fails(tmp_path):
+def test_an_edited_stored_output_and_an_edited_output_metadata_each_fail(tmp_path):
+    """Two edits in one copy, each in its own cell, and one nbval run (one kernel) that
+    must fail on each cell for its own reason: a glued number as a reader gets it, which
+    nbval compares; and an output's metadata, which nbval itself does not compare and the
+    suite's plugin does (the determinism check runs on nbval's run)."""
     root = copy_project(tmp_path)
     nb_path = root / NOTEBOOK
     nb = json.loads(nb_path.read_text(encoding="utf-8"))
-    # A glued number as a reader gets it: the stored Markdown of the Park's peak exports.
-    edited = 0
-    for cell in nb["cells"]:
-        for out in cell.get("outputs", []):
-            data = out.get("data", {})
-            key = "application/papermill.record/text/markdown"
-            if key in data and "{num}`" in "".join(data[key]) and "billion" in "".join(
-                    data[key]) and not edited:
-                text = "".join(data[key])
-                data[key] = [re.sub(r"\d", lambda m: str((int(m.group(0)) + 1) % 10), text,
-                                    count=1)]
-                edited += 1
-    assert edited == 1, "no stored glued figure to edit"
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    # The stored Markdown of the Park's peak exports: one digit changed.
+    key = "application/papermill.record/text/markdown"
+    glued = [(i, o) for i, c in enumerate(code) for o in c.get("outputs", [])
+             if key in o.get("data", {}) and "{num}`" in "".join(o["data"][key])
+             and "billion" in "".join(o["data"][key])]
+    assert glued, "no stored glued figure to edit"
+    number_cell, output = glued[0]
+    output["data"][key] = [re.sub(r"\d", lambda m: str((int(m.group(0)) + 1) % 10),
+                                  "".join(output["data"][key]), count=1)]
+    # A chart's output metadata, in another cell.
+    meta_cell, shown = next(
+        (i, o) for i, c in enumerate(code) if i != number_cell
+        for o in c.get("outputs", []) if o["output_type"] == "display_data")
+    shown["metadata"]["edited"] = True
     nb_path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     result = run_nbval(root)
     assert result.returncode != 0
-
-
-def test_an_edited_output_metadata_or_count_fails(tmp_path):
-    """What nbval itself does not compare, the suite's plugin does: an output's metadata
-    and its execution count (the determinism check runs on nbval's run)."""
-    root = copy_project(tmp_path)
-    nb_path = root / NOTEBOOK
-    nb = json.loads(nb_path.read_text(encoding="utf-8"))
-    cell = next(c for c in nb["cells"] if c["cell_type"] == "code" and any(
-        o["output_type"] == "display_data" for o in c.get("outputs", [])))
-    output = next(o for o in cell["outputs"] if o["output_type"] == "display_data")
-    output["metadata"]["edited"] = True
-    nb_path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    result = run_nbval(root)
-    assert result.returncode != 0
+    # nbval names each failing item by its cell's index among the code cells: exactly
+    # the two edited ones fail, the metadata one with the plugin's own message.
+    failed = sorted(int(n) for n in re.findall(r"^FAILED \S+::Cell (\d+)", result.stdout, re.M))
+    assert failed == sorted([number_cell, meta_cell]), result.stdout[-3000:]
+    assert f"Cell {number_cell}: Cell outputs differ" in result.stdout
     assert "differ from the stored ones beyond their contents" in result.stdout
