@@ -4,7 +4,8 @@ The unit tests check the one helper (exodus.safe) on each kind of payload. The b
 plants every payload in every data field that reaches a page, builds the HTML and the PDF
 of a copy of the project, and checks in Chromium that no planted script runs, that the
 payloads are shown as the literal text they are, and that a file from outside the project
-never enters the build.
+never enters the build. The same build carries edits to the prose, the stylesheet and the
+site's addresses, and shows that a finished build publishes them.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from conftest import ROOT
 from myst_parser.config.main import MdParserConfig
 from myst_parser.mdit_to_docutils.base import DocutilsRenderer
 from myst_parser.parsers.mdit import create_md_parser
-from test_build import copy_project, run_build
+from test_build import _assert_edits_reached, _edit_site, copy_project, run_build
 from test_data import messages, rows, set_cell
 
 from exodus import data, provenance, safe
@@ -164,7 +165,12 @@ def _rewrite_csv(path: Path, edit) -> None:
 
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory):
-    """A copy of the project with every payload in every field that reaches a page."""
+    """A copy of the project with every payload in every field that reaches a page, and
+    with the prose, the stylesheet and the site's addresses edited (`_edit_site`), built.
+
+    The edits are those the killed-builds test (tests/test_build.py) makes and then undoes
+    without a finished build in between: this build is the one that shows they reach the
+    site, so that the suite spends one build on both."""
     if not (ROOT / "_build" / "html" / "index.html").is_file():
         pytest.fail("no published build: run `make test` or `make book` first")
     base = tmp_path_factory.mktemp("planted")
@@ -220,6 +226,7 @@ def planted(tmp_path_factory):
         planted["unit"] += dealt
     assert all(set(found) == set(kinds) for found in planted.values()), planted
     descriptor_path.write_text(json.dumps(descriptor, indent=1), encoding="utf-8")
+    _edit_site(root)
     result = run_build(root)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return root
@@ -235,6 +242,10 @@ def test_no_planted_file_or_text_enters_the_build(planted):
     assert CANARY not in text
     # The payloads are in the PDF as the text they are.
     assert "<script>window.__pwned=" in text and "{literalinclude}" in text
+
+
+def test_edits_to_the_prose_the_stylesheet_and_the_addresses_reach_the_site(planted):
+    _assert_edits_reached(planted / "_build" / "html")
 
 
 def test_planted_payloads_are_shown_as_text_and_never_run(planted, browser):
